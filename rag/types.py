@@ -1,0 +1,113 @@
+"""The small typed values that flow through the service.
+
+Offsets are always character offsets into ``Document.text`` (the normalized
+text), end exclusive, so ``document.text[start:end]`` is the span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Characters ``start:end`` of the document text come from page ``page`` (1-based)."""
+
+    page: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A structural boundary found in the text: a heading, article, section, annex, recital..."""
+
+    start: int
+    level: int
+    label: str
+    kind: str  # heading | chapter | section | article | annex | recital | paragraph | part
+
+
+@dataclass
+class Document:
+    id: str
+    title: str
+    text: str
+    sha256: str
+    source: str  # path relative to the ingested root, or an upload name
+    metadata: dict[str, Any] = field(default_factory=dict)
+    pages: list[PageSpan] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int | None:
+        return page_at(self.pages, offset)
+
+
+def page_at(pages: list[PageSpan], offset: int) -> int | None:
+    for span in pages:
+        if span.start <= offset < span.end:
+            return span.page
+    if pages and offset >= pages[-1].end:
+        return pages[-1].page
+    return None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    document_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    section: str | None
+    page: int | None
+    kind: str  # operative | recital | annex | preamble | body
+    sentences: tuple[Sentence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved span of a document."""
+
+    document_id: str
+    title: str
+    section: str | None
+    page: int | None
+    start: int
+    end: int
+    text: str
+    score: float
+    chunk_ids: tuple[str, ...] = ()
+    kind: str = "body"
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    document_id: str
+    title: str
+    section: str | None
+    page: int | None
+    start: int
+    end: int
+    quote: str
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
