@@ -1,0 +1,95 @@
+"""``rag eval``: run a dataset through the service, write a report, optionally gate on thresholds.
+
+    rag eval [--dataset NAME|PATH] [--url URL] [--out DIR] [--limit N] [--subset fast]
+             [--no-baselines] [--gate]
+
+The ``rag`` command calls :func:`add_arguments` on its ``eval`` sub-parser and
+:func:`run` with the parsed arguments; ``python -m eval.cli`` does the same alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from eval.report import fmt
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``rag eval`` to ``parser``."""
+    parser.add_argument("--dataset", default="news",
+                        help="dataset name under eval/datasets (news, corpus) or a .jsonl path (default: news)")
+    parser.add_argument("--url", help="evaluate a running server at this URL instead of an in-process pipeline")
+    parser.add_argument("--out", type=Path, help="report folder (default: eval/reports/<dataset>/ here)")
+    parser.add_argument("--limit", type=int, metavar="N", help="evaluate a deterministic sample of N questions "
+                        "that keeps every category")
+    parser.add_argument("--subset", choices=["fast"], help="fast: a few questions of each category")
+    parser.add_argument("--no-baselines", dest="baselines", action="store_false",
+                        help="skip the BM25, dense and LangChain baselines")
+    parser.add_argument("--gate", action="store_true",
+                        help="exit 1 when a metric misses its threshold in eval/thresholds.json")
+    parser.add_argument("--thresholds", type=Path, help="thresholds file for --gate (default: eval/thresholds.json)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="data folder of the in-process pipeline (default: <data_dir>/eval/<dataset>)")
+    parser.add_argument("--corpus", type=Path, help="corpus folder to ingest (default: chosen by the dataset)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the evaluation described by ``args``; returns the exit code (1 when the gate fails)."""
+    from eval.gate import THRESHOLDS_PATH, gate
+    from eval.report import write_report
+    from eval.runner import RunOptions, dataset_label
+    from eval.runner import run as run_eval
+
+    if args.limit is not None and args.limit < 1:
+        print("rag eval: --limit must be at least 1", file=sys.stderr)
+        return 2
+    options = RunOptions(
+        dataset=args.dataset, url=args.url, limit=args.limit, subset=args.subset, baselines=args.baselines,
+        data_dir=args.data_dir, corpus=args.corpus, progress=not args.quiet,
+    )
+    try:
+        outcome = run_eval(options)
+    except FileNotFoundError as exc:
+        print(f"rag eval: {exc}", file=sys.stderr)
+        return 2
+    out = args.out or Path("eval") / "reports" / dataset_label(args.dataset)
+    paths = write_report(outcome.results, outcome.summary, out, outcome.notes)
+    print_summary(outcome.summary)
+    for note in outcome.notes:
+        print(f"note: {note}")
+    print(f"report: {paths['report']}")
+    if not args.gate:
+        return 0
+    key = outcome.summary["key"]
+    failures = gate(outcome.summary, key, args.thresholds or THRESHOLDS_PATH)
+    if failures is None:
+        print(f"gate: no thresholds stored for {key!r}; nothing to check")
+        return 0
+    for failure in failures:
+        print(f"gate FAILED: {failure}")
+    print(f"gate: {'FAILED' if failures else 'passed'} ({key})")
+    return 1 if failures else 0
+
+
+def print_summary(summary: dict) -> None:
+    """A few headline figures for the terminal."""
+    service = summary.get("service", {})
+    print(f"{summary.get('dataset')}: {summary.get('questions')} questions, {summary.get('errors', 0)} errors")
+    keys = ("recall@5", "mrr", "citation_validity", "citation_precision", "f1", "abstention_recall",
+            "false_abstention_rate", "latency_p50_ms", "latency_p95_ms")
+    print("  service:   " + "  ".join(f"{k}={fmt(service.get(k))}" for k in keys))
+    for name, scores in summary.get("baselines", {}).items():
+        print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag eval", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
