@@ -56,6 +56,8 @@ def page_at(pages: list[PageSpan], offset: int) -> int | None:
 class Sentence:
     start: int
     end: int
+    section: str | None = None  # the finest section path holding the sentence
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,4 @@ class Answer:
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold

@@ -1,0 +1,3 @@
+"""Question answering over AI-policy documents with checkable citations."""
+
+__version__ = "0.1.0"

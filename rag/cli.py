@@ -1,0 +1,246 @@
+"""The `rag` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import RagError
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
+    filters: dict[str, Any] = {}
+    if args.document:
+        filters["document_ids"] = args.document
+    for key in ("jurisdiction", "doc_type"):
+        if getattr(args, key):
+            filters[key] = getattr(args, key)
+    if args.date_from:
+        filters["date_from"] = args.date_from
+    if args.date_to:
+        filters["date_to"] = args.date_to
+    for item in args.filter or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise RagError(f"--filter takes KEY=VALUE, not {item!r}")
+        filters.setdefault(key, [])
+        if not isinstance(filters[key], list):
+            filters[key] = [filters[key]]
+        filters[key].append(value)
+    return filters or None
+
+
+def _add_query_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--top-k", type=int, default=None, help="how many passages (default from settings)")
+    parser.add_argument("--document", action="append", metavar="ID", help="only this document (repeatable)")
+    parser.add_argument("--jurisdiction", action="append", help="only this jurisdiction, e.g. eu, us, china (repeatable)")
+    parser.add_argument("--doc-type", dest="doc_type", action="append", help="only this type, e.g. law (repeatable)")
+    parser.add_argument("--date-from", help="only documents dated on or after YYYY-MM-DD")
+    parser.add_argument("--date-to", help="only documents dated on or before YYYY-MM-DD")
+    parser.add_argument("--filter", action="append", metavar="KEY=VALUE", help="any metadata field (repeatable)")
+    parser.add_argument("--json", action="store_true", help="print JSON (the same structure as the HTTP API)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rag",
+        description="Ask questions about AI-policy documents; every answer cites the exact passages it quotes.",
+    )
+    parser.add_argument("--data-dir", type=Path, help="where the stores live (default: RAG_DATA_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update documents (files or folders)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--meta", action="append", metavar="KEY=VALUE", help="metadata for every file ingested (repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+    p = sub.add_parser("documents", help="list the stored documents")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("delete", help="remove a document from every store")
+    p.add_argument("document_id")
+
+    sub.add_parser("reindex", help="rebuild the vector and lexical indexes from the document store")
+
+    p = sub.add_parser("search", help="print the passages that best match a query")
+    p.add_argument("query")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    _add_query_options(p)
+
+    p = sub.add_parser("ask", help="answer a question with numbered citations")
+    p.add_argument("question")
+    _add_query_options(p)
+
+    p = sub.add_parser("serve", help="run the HTTP API (ingests the built-in corpus when the index is empty)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+
+    p = sub.add_parser("eval", help="run the evaluation suite and write a report")
+    try:
+        from eval.cli import add_arguments
+    except ImportError:  # the evaluation package is not installed
+        add_arguments = None
+    if add_arguments:
+        add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        return COMMANDS[args.command](args, settings)
+    except RagError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _pipeline(settings: Settings, **kwargs):
+    from .pipeline import Pipeline
+
+    return Pipeline(settings, **kwargs)
+
+
+def cmd_ingest(args, settings) -> int:
+    metadata = {}
+    for item in args.meta or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise RagError(f"--meta takes KEY=VALUE, not {item!r}")
+        metadata[key] = value
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        raise RagError(f"no such file or folder: {', '.join(missing)}")
+    report = _pipeline(settings).ingest(args.paths, metadata or None, progress=not args.quiet)
+    print(
+        f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+        f"{len(report.failed)} failed; {report.chunks_embedded} chunks embedded in {report.seconds:.1f} s"
+    )
+    for name, reason in report.failed:
+        print(f"  failed: {reason}" if reason.startswith(str(name)) else f"  failed: {name}: {reason}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def cmd_documents(args, settings) -> int:
+    total, docs = _pipeline(settings).list_documents(0, 100000)
+    if args.json:
+        print(json.dumps([asdict(d) for d in docs], indent=2, ensure_ascii=False))
+        return 0
+    if not docs:
+        print(f"no documents in {settings.data_dir}; add some with `rag ingest PATH`")
+        return 0
+    width = max(len(d.id) for d in docs)
+    for d in docs:
+        print(f"{d.id:<{width}}  {d.chunk_count:5d} chunks  {d.title}")
+    print(f"{total} documents")
+    return 0
+
+
+def cmd_delete(args, settings) -> int:
+    _pipeline(settings).delete(args.document_id)
+    print(f"deleted {args.document_id}")
+    return 0
+
+
+def cmd_reindex(args, settings) -> int:
+    report = _pipeline(settings, allow_index_mismatch=True).reindex(progress=True)
+    print(f"reindexed {len(report.updated)} documents, {report.chunks_embedded} chunks in {report.seconds:.1f} s")
+    return 1 if report.failed else 0
+
+
+def _where(item) -> str:
+    parts = [item.section] if item.section else []
+    if item.page is not None:
+        parts.append(f"p. {item.page}")
+    parts.append(f"chars {item.start}-{item.end}")
+    return ", ".join(parts)
+
+
+def cmd_search(args, settings) -> int:
+    results = _pipeline(settings).search(args.query, args.top_k, _filters(args), mode=args.mode)
+    if args.json:
+        print(json.dumps({"results": [_passage_json(p) for p in results]}, indent=2, ensure_ascii=False))
+        return 0
+    if not results:
+        print("no passages match")
+    for i, p in enumerate(results, 1):
+        print(f"{i}. {p.title}  [{p.document_id}]\n   {_where(p)}  score {p.score:.4f}")
+        print(textwrap.indent(textwrap.fill(" ".join(p.text.split())[:600], 100), "   "))
+        print()
+    return 0
+
+
+def cmd_ask(args, settings) -> int:
+    answer = _pipeline(settings).ask(args.question, args.top_k, _filters(args))
+    if args.json:
+        print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
+        return 0
+    print(textwrap.fill(answer.answer, 100))
+    if answer.citations:
+        print("\nSources")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.title}\n      {_where(c)}  ({c.document_id})")
+    elif answer.passages:
+        print("\nClosest passages (not an answer)")
+        for p in answer.passages[:3]:
+            print(f"  - {p.title}, {_where(p)}")
+    return 0
+
+
+def cmd_serve(args, settings) -> int:
+    from api.server import serve
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    serve(settings.model_copy(update=overrides))
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from eval.cli import run
+
+    return run(args)
+
+
+def _passage_json(p) -> dict:
+    return {
+        "document_id": p.document_id, "title": p.title, "section": p.section, "page": p.page,
+        "start": p.start, "end": p.end, "text": p.text, "score": p.score,
+    }
+
+
+def answer_json(answer) -> dict:
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "citations": [asdict(c) for c in answer.citations],
+        "passages": [_passage_json(p) for p in answer.passages],
+        "timings_ms": answer.timings_ms,
+    }
+
+
+COMMANDS = {
+    "ingest": cmd_ingest,
+    "documents": cmd_documents,
+    "delete": cmd_delete,
+    "reindex": cmd_reindex,
+    "search": cmd_search,
+    "ask": cmd_ask,
+    "serve": cmd_serve,
+    "eval": cmd_eval,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

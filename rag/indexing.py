@@ -1,0 +1,268 @@
+"""Writing documents into the three stores, all or nothing.
+
+Order of a write, so that a crash at any point leaves every document either
+whole in all three stores or absent from all of them (or at its previous
+version, for a replacement):
+
+1. the journal records every vector id the write may touch (new and old);
+2. the new chunk vectors are added to Chroma (under new ids: a chunk id
+   carries the document's hash, so the old version stays intact);
+3. one SQLite transaction replaces the document, its chunks and its lexical
+   entries: this is the commit point;
+4. the old version's vectors are deleted from Chroma;
+5. the journal entry is closed.
+
+``recover()`` (run whenever the stores open for writing) replays open journal
+entries: any journaled vector id that SQLite does not hold is deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .chunking import chunk_document, embedding_text
+from .embedding import Embedder
+from .errors import RagError
+from .loading import discover, load_bytes, read_catalog, read_sidecar
+from .store.documents import DocumentStore
+from .store.vectors import VectorIndex
+from .types import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+EMBED_GROUP = 256  # chunks embedded per group (with their sentences)
+MIN_ANSWER_SENTENCE = 40  # shorter sentences (headings, labels) are never quoted as answers
+
+
+def is_answer_sentence(text: str) -> bool:
+    return len(text) >= MIN_ANSWER_SENTENCE and len(text.split()) >= 6
+
+
+@dataclass
+class Prepared:
+    document: Document
+    chunks: list[Chunk]
+    given_metadata_sha: str
+    status: str  # added | updated
+
+
+@dataclass
+class IngestReport:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    failed: list[tuple[str, str]]
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def metadata_sha(given: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(given, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Indexer:
+    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int):
+        self.store = store
+        self._vectors = vectors
+        self.embedder = embedder
+        self.max_chars = max_chars
+
+    @property
+    def vectors(self) -> VectorIndex:
+        return self._vectors()
+
+    # ------------------------------------------------------------ recovery
+
+    def recover(self) -> int:
+        """Bring Chroma back in line with SQLite after an interrupted write."""
+        with self.store.write_lock:
+            entries = self.store.journal_entries()
+            for entry, ids in entries:
+                kept = self.store.existing_chunk_ids(ids)
+                self.vectors.delete([i for i in ids if i not in kept])
+                self.store.journal_close(entry)
+        if entries:
+            log.warning("recovered %d interrupted write(s)", len(entries))
+        return len(entries)
+
+    # ------------------------------------------------------------ files
+
+    def ingest_paths(
+        self, paths: Iterable[Path], metadata: dict[str, Any] | None = None, progress: bool = False
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport([], [], [], [])
+        known = self.store.hashes()
+        catalogs: dict[Path, dict] = {}
+        todo: list[Prepared] = []
+        files = discover(paths)
+        for path, root in tqdm(files, desc="reading", unit="file", disable=not progress or len(files) < 5, leave=False):
+            try:
+                prepared = self._prepare_file(path, root, metadata, known, catalogs)
+            except RagError as exc:
+                report.failed.append((str(path), exc.message))
+                continue
+            except Exception as exc:  # a parser bug must not stop the other files
+                log.exception("failed to load %s", path)
+                report.failed.append((str(path), f"{type(exc).__name__}: {exc}"))
+                continue
+            if isinstance(prepared, str):
+                report.unchanged.append(prepared)
+            else:
+                todo.append(prepared)
+        self._write(todo, report, progress)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _prepare_file(self, path: Path, root: Path, metadata, known: dict[str, str], catalogs) -> Prepared | str:
+        from .loading import document_id
+
+        if not path.exists():
+            raise _NotFound(f"{path}: no such file or folder")
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            rel = path.name
+        if root not in catalogs:
+            catalogs[root] = read_catalog(root)
+        given = {**catalogs[root].get(rel, {}), **read_sidecar(path), **(metadata or {})}
+        given_sha = metadata_sha(given)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _NotFound(f"{path}: cannot read ({exc.strerror})") from None
+        doc_id = given.get("id") if isinstance(given.get("id"), str) else document_id(rel)
+        sha = hashlib.sha256(data).hexdigest()
+        if known.get(doc_id) == sha:
+            if self.store.given_metadata_sha(doc_id) != given_sha:
+                document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+                self.store.update_metadata(doc_id, document.title, document.metadata, given_sha)
+            return doc_id
+        document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+        status = "updated" if document.id in known else "added"
+        return Prepared(document, chunk_document(document, self.max_chars), given_sha, status)
+
+    # ------------------------------------------------------------ documents
+
+    def add_document(self, document: Document) -> str:
+        """Store one already-loaded document: "added", "updated" or "unchanged"."""
+        if self.store.sha256_of(document.id) == document.sha256:
+            return "unchanged"
+        status = "updated" if self.store.sha256_of(document.id) else "added"
+        report = IngestReport([], [], [], [])
+        self._write([Prepared(document, chunk_document(document, self.max_chars), "", status)], report, False)
+        return status
+
+    def rebuild(self, progress: bool = False) -> IngestReport:
+        """Re-chunk and re-embed every stored document (after a model or chunking change)."""
+        started = time.perf_counter()
+        self.vectors.reset()
+        report = IngestReport([], [], [], [])
+        todo = []
+        for document in self.store.iter_documents():
+            sha = self.store.given_metadata_sha(document.id) or ""
+            todo.append(Prepared(document, chunk_document(document, self.max_chars), sha, "updated"))
+        self._write(todo, report, progress, force_old_ids=True)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def delete(self, document_id: str) -> bool:
+        vectors = self.vectors
+        with self.store.write_lock:
+            if self.store.sha256_of(document_id) is None:
+                return False
+            old = self.store.chunk_ids_of(document_id)
+            entry = self.store.journal_open(old)
+            with self.store.transaction() as db:
+                self.store.delete_document(db, document_id)
+            vectors.delete(old)
+            self.store.journal_close(entry)
+        return True
+
+    # ------------------------------------------------------------ the write path
+
+    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool, force_old_ids: bool = False) -> None:
+        if not todo:
+            return
+        total = sum(len(p.chunks) for p in todo)
+        bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or len(todo) < 3, leave=False)
+        group: list[Prepared] = []
+        size = 0
+        for prepared in todo:
+            group.append(prepared)
+            size += len(prepared.chunks)
+            if size >= EMBED_GROUP:
+                self._write_group(group, report, bar)
+                group, size = [], 0
+        if group:
+            self._write_group(group, report, bar)
+        bar.close()
+
+    def _write_group(self, group: list[Prepared], report: IngestReport, bar) -> None:
+        chunk_texts: list[str] = []
+        sentence_texts: list[str] = []
+        for prepared in group:
+            doc = prepared.document
+            for chunk in prepared.chunks:
+                chunk_texts.append(embedding_text(doc.title, chunk))
+                for s in chunk.sentences:
+                    text = doc.text[s.start:s.end]
+                    if is_answer_sentence(text):
+                        sentence_texts.append(" ".join(text.split()))
+        vectors = self.embedder.embed_documents(chunk_texts + sentence_texts)
+        chunk_vectors, sentence_pool = vectors[: len(chunk_texts)], vectors[len(chunk_texts):]
+        dim = vectors.shape[1]
+        ci = si = 0
+        for prepared in group:
+            doc = prepared.document
+            n = len(prepared.chunks)
+            own = chunk_vectors[ci:ci + n]
+            ci += n
+            per_chunk: list[np.ndarray] = []
+            for chunk in prepared.chunks:
+                block = np.zeros((len(chunk.sentences), dim), dtype=np.float32)
+                for k, s in enumerate(chunk.sentences):
+                    if is_answer_sentence(doc.text[s.start:s.end]):
+                        block[k] = sentence_pool[si]
+                        si += 1
+                per_chunk.append(block)
+            try:
+                self._commit(prepared, own, per_chunk)
+            except Exception as exc:
+                log.exception("failed to store %s", doc.id)
+                report.failed.append((doc.source, f"could not be stored: {exc}"))
+                continue
+            (report.added if prepared.status == "added" else report.updated).append(doc.id)
+            report.chunks_embedded += n
+            bar.update(n)
+
+    def _commit(self, prepared: Prepared, chunk_vectors: np.ndarray, sentence_vectors: list[np.ndarray]) -> None:
+        doc = prepared.document
+        new_ids = [c.id for c in prepared.chunks]
+        vectors = self.vectors  # opened (and recovered) before this write's journal entry exists
+        with self.store.write_lock:
+            old_ids = self.store.chunk_ids_of(doc.id)
+            entry = self.store.journal_open(sorted(set(new_ids) | set(old_ids)))
+            metadatas = [{"document_id": doc.id, "kind": c.kind} for c in prepared.chunks]
+            vectors.upsert(new_ids, chunk_vectors, metadatas)
+            with self.store.transaction() as db:
+                self.store.replace_document(db, doc, prepared.chunks, sentence_vectors, prepared.given_metadata_sha)
+            vectors.delete([i for i in old_ids if i not in set(new_ids)])
+            self.store.journal_close(entry)
+
+
+class _NotFound(RagError):
+    code = "not_found"

@@ -1,0 +1,193 @@
+"""Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by
+reciprocal rank, nudged toward operative provisions for questions about what a
+text requires, then merged so one section is shown once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+
+from .embedding import Embedder
+from .errors import InvalidInput
+from .store.documents import DocumentStore, StoredChunk, query_terms
+from .store.vectors import VectorIndex
+from .types import Passage
+
+RRF_K = 60
+MODES = ("hybrid", "dense", "bm25")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_REQUIREMENT = re.compile(
+    r"\b(requir\w*|obligat\w*|must|shall|prohibit\w*|ban\w*|penalt\w*|fines?|dut(?:y|ies)|compl\w*|mandat\w*|"
+    r"allow\w*|permit\w*|forbid\w*|defin\w*|exempt\w*|applies|apply|scope|provide[sr]?|deployers?)\b",
+    re.IGNORECASE,
+)
+OPERATIVE_BOOST = 1.3
+RECITAL_DAMPING = 0.85
+
+
+def asks_about_requirements(question: str) -> bool:
+    return bool(_REQUIREMENT.search(question))
+
+
+@dataclass
+class Ranked:
+    chunk_id: str
+    score: float
+    dense: float | None = None
+    lexical_rank: int | None = None
+
+
+class Retriever:
+    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, candidates: int):
+        self.store = store
+        self._vectors = vectors
+        self.embedder = embedder
+        self.candidates = candidates
+        self._texts: dict[tuple[str, str], str] = {}
+
+    # ------------------------------------------------------------ filters
+
+    def allowed_documents(self, filters: dict[str, Any] | None) -> list[str] | None:
+        """The ids of documents that pass ``filters`` (None: no filter)."""
+        if not filters:
+            return None
+        if not isinstance(filters, dict):
+            raise InvalidInput("filters must be an object such as {\"jurisdiction\": \"eu\"}")
+        rules = dict(filters)
+        ids = rules.pop("document_ids", None)
+        date_from = rules.pop("date_from", None)
+        date_to = rules.pop("date_to", None)
+        for name, value in (("date_from", date_from), ("date_to", date_to)):
+            if value is not None and (not isinstance(value, str) or not _DATE.match(value)):
+                raise InvalidInput(f"filter {name} must be a date written YYYY-MM-DD, not {value!r}")
+        if ids is not None:
+            ids = [ids] if isinstance(ids, str) else ids
+            if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                raise InvalidInput("filter document_ids must be a list of document ids")
+        wanted: dict[str, set[str]] = {}
+        for key, value in rules.items():
+            values = value if isinstance(value, list) else [value]
+            if not values or not all(isinstance(v, (str, int, float, bool)) for v in values):
+                raise InvalidInput(f"filter {key!r} must be a value or a list of values")
+            wanted[key] = {str(v).lower() for v in values}
+        allowed = []
+        for doc_id, meta in self.store.metadata_index():
+            if ids is not None and doc_id not in ids:
+                continue
+            date = str(meta.get("date", ""))
+            if date_from and (not date or date[: len(date_from)] < date_from):
+                continue
+            if date_to and (not date or date[: len(date_to)] > date_to):
+                continue
+            if any(_meta_values(meta.get(key)) .isdisjoint(values) for key, values in wanted.items()):
+                continue
+            allowed.append(doc_id)
+        return allowed
+
+    # ------------------------------------------------------------ ranking
+
+    def rank(
+        self, query: str, query_vector: np.ndarray | None, filters: dict | None, mode: str = "hybrid"
+    ) -> list[Ranked]:
+        if mode not in MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        allowed = self.allowed_documents(filters)
+        fused: dict[str, Ranked] = {}
+        if mode in ("hybrid", "dense") and query_vector is not None:
+            for rank, (chunk_id, similarity) in enumerate(self._vectors().query(query_vector, self.candidates, allowed)):
+                fused[chunk_id] = Ranked(chunk_id, 1.0 / (RRF_K + rank + 1), dense=similarity)
+        if mode in ("hybrid", "bm25"):
+            for rank, (chunk_id, _) in enumerate(self.store.lexical_search(query_terms(query), self.candidates, allowed)):
+                entry = fused.setdefault(chunk_id, Ranked(chunk_id, 0.0))
+                entry.score += 1.0 / (RRF_K + rank + 1)
+                entry.lexical_rank = rank
+        return sorted(fused.values(), key=lambda r: r.score, reverse=True)
+
+    def passages(self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True) -> tuple[list[Passage], dict[str, StoredChunk]]:
+        """Turn ranked chunks into at most ``top_k`` passages, one per section run."""
+        chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=True)
+        boost = policy_aware and asks_about_requirements(query)
+        scored = []
+        for r in ranked:
+            chunk = chunks.get(r.chunk_id)
+            if chunk is None:  # an orphan vector: never surfaces
+                continue
+            score = r.score
+            if boost:
+                score *= OPERATIVE_BOOST if chunk.kind == "operative" else RECITAL_DAMPING if chunk.kind == "recital" else 1.0
+            scored.append((score, r, chunk))
+        scored.sort(key=lambda t: t[0], reverse=True)
+        groups: list[dict] = []
+        for score, r, chunk in scored:
+            home = next((g for g in groups if _same_section(g, chunk)), None)
+            if home is None:
+                if len(groups) >= top_k:
+                    continue
+                groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
+            elif any(abs(c.ordinal - chunk.ordinal) == 1 for c in home["chunks"]) and len(home["chunks"]) < 3:
+                home["chunks"].append(chunk)
+                home["ranked"].append(r)
+            # else: another piece of a section already shown: collapsed into it
+        passages = [self._passage(g) for g in groups]
+        return passages, chunks
+
+    def _passage(self, group: dict) -> Passage:
+        members: list[StoredChunk] = sorted(group["chunks"], key=lambda c: c.ordinal)
+        first, last = members[0], members[-1]
+        text = first.text if len(members) == 1 else self.document_text(first)[first.start:last.end]
+        dense = [r.dense for r in group["ranked"] if r.dense is not None]
+        lexical = [r.lexical_rank for r in group["ranked"] if r.lexical_rank is not None]
+        return Passage(
+            document_id=first.document_id,
+            title=first.title,
+            section=first.section if len(members) == 1 else _common_section(members),
+            page=first.page,
+            start=first.start,
+            end=last.end,
+            text=text,
+            score=round(float(group["score"]), 6),
+            chunk_ids=tuple(c.id for c in members),
+            kind=first.kind,
+            dense_score=max(dense) if dense else None,
+            lexical_rank=min(lexical) if lexical else None,
+        )
+
+    def document_text(self, chunk: StoredChunk) -> str:
+        key = (chunk.document_id, chunk.id.rsplit(":", 2)[-2])
+        text = self._texts.get(key)
+        if text is None:
+            text = self.store.text_of(chunk.document_id) or ""
+            if len(self._texts) > 256:
+                self._texts.clear()
+            self._texts[key] = text
+        return text
+
+
+def _meta_values(value: Any) -> set[str]:
+    if value is None:
+        return set()
+    if isinstance(value, list):
+        return {str(v).lower() for v in value}
+    return {str(value).lower()}
+
+
+def _same_section(group: dict, chunk: StoredChunk) -> bool:
+    head: StoredChunk = group["chunks"][0]
+    return head.document_id == chunk.document_id and chunk.section is not None and head.section == chunk.section
+
+
+def _common_section(members: list[StoredChunk]) -> str | None:
+    parts = [m.section.split(" > ") if m.section else [] for m in members]
+    common = []
+    for level in zip(*parts):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return " > ".join(common) or None
+
+
+def with_score(passage: Passage, score: float) -> Passage:
+    return replace(passage, score=score)

@@ -1,0 +1,388 @@
+"""The document store: SQLite, the source of truth.
+
+One database holds each document's normalized text, hash and metadata, its
+chunks (with their sentence spans and sentence vectors), and the lexical index
+(an FTS5 table with BM25 ranking) over the same chunks. Because the lexical
+index lives in the same database, a document, its chunks and its lexical
+entries change in one transaction: all or nothing.
+
+A small journal records the vector ids a write is about to touch, so that
+after a crash the vector index can be brought back in line (see
+``rag.indexing``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from ..types import Chunk, Document, PageSpan, Sentence
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    given_metadata_sha256 TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    section TEXT,
+    page INTEGER,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    sentences TEXT NOT NULL,
+    sentence_vectors BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, section, title, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, chunk_ids TEXT NOT NULL);
+"""
+
+_STOPWORDS = frozenset(
+    """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
+    me my of on or our shall should so than that the their them then there these they this those to under up was we
+    were what when where which while who whom whose why will with would you your about any all also may must not no
+    such other each per via within without between against over more most much many some say says said tell""".split()
+)
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+
+def query_terms(text: str) -> list[str]:
+    """The content words of a question, lowercased, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("'’-_")
+        if len(word) >= 2 and word not in _STOPWORDS:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    document_id: str
+    title: str
+    ordinal: int
+    start: int
+    end: int
+    section: str | None
+    page: int | None
+    kind: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    sentence_vectors: np.ndarray | None
+
+
+def _pack_sentences(sentences: tuple[Sentence, ...]) -> str:
+    return json.dumps([[s.start, s.end, s.section, s.page] for s in sentences], ensure_ascii=False)
+
+
+def _unpack_sentences(blob: str) -> tuple[Sentence, ...]:
+    return tuple(Sentence(*row) for row in json.loads(blob))
+
+
+class DocumentStore:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        with self.connection() as db:
+            db.executescript(_SCHEMA)
+
+    # ------------------------------------------------------------ connections
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.row_factory = sqlite3.Row
+        return db
+
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = self._connect()
+        yield db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self.write_lock, self.connection() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # ------------------------------------------------------------ meta
+
+    def get_meta(self, key: str) -> str | None:
+        with self.connection() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------ journal
+
+    def journal_open(self, chunk_ids: list[str]) -> int:
+        with self.transaction() as db:
+            cur = db.execute("INSERT INTO journal(chunk_ids) VALUES (?)", (json.dumps(chunk_ids),))
+            return int(cur.lastrowid)
+
+    def journal_close(self, entry: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM journal WHERE id = ?", (entry,))
+
+    def journal_entries(self) -> list[tuple[int, list[str]]]:
+        with self.connection() as db:
+            rows = db.execute("SELECT id, chunk_ids FROM journal ORDER BY id").fetchall()
+        return [(row["id"], json.loads(row["chunk_ids"])) for row in rows]
+
+    # ------------------------------------------------------------ documents
+
+    def sha256_of(self, document_id: str) -> str | None:
+        with self.connection() as db:
+            row = db.execute("SELECT sha256 FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return row["sha256"] if row else None
+
+    def hashes(self) -> dict[str, str]:
+        with self.connection() as db:
+            return {row["id"]: row["sha256"] for row in db.execute("SELECT id, sha256 FROM documents")}
+
+    def chunk_ids_of(self, document_id: str) -> list[str]:
+        with self.connection() as db:
+            rows = db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY ordinal", (document_id,)).fetchall()
+        return [row["id"] for row in rows]
+
+    def existing_chunk_ids(self, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        with self.connection() as db:
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                found.update(r["id"] for r in db.execute(f"SELECT id FROM chunks WHERE id IN ({marks})", part))
+        return found
+
+    def given_metadata_sha(self, document_id: str) -> str | None:
+        with self.connection() as db:
+            row = db.execute("SELECT given_metadata_sha256 FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return row[0] if row else None
+
+    def replace_document(
+        self,
+        db: sqlite3.Connection,
+        document: Document,
+        chunks: list[Chunk],
+        sentence_vectors: list[np.ndarray | None],
+        given_metadata_sha: str = "",
+    ) -> None:
+        """Write a document with its chunks and lexical entries, replacing any earlier
+        version. Call inside ``transaction()``."""
+        self._delete_rows(db, document.id)
+        db.execute(
+            "INSERT INTO documents(id, title, source, sha256, text, metadata, pages, ingested_at, given_metadata_sha256) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                document.id,
+                document.title,
+                document.source,
+                document.sha256,
+                document.text,
+                json.dumps(document.metadata, ensure_ascii=False, default=str),
+                json.dumps([[p.page, p.start, p.end] for p in document.pages]),
+                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                given_metadata_sha,
+            ),
+        )
+        for chunk, vectors in zip(chunks, sentence_vectors):
+            cur = db.execute(
+                'INSERT INTO chunks(id, document_id, ordinal, start, "end", section, page, kind, text, sentences, sentence_vectors) '
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    chunk.id, chunk.document_id, chunk.ordinal, chunk.start, chunk.end, chunk.section, chunk.page,
+                    chunk.kind, chunk.text, _pack_sentences(chunk.sentences),
+                    None if vectors is None else np.asarray(vectors, dtype=np.float16).tobytes(),
+                ),
+            )
+            db.execute(
+                "INSERT INTO chunks_fts(rowid, text, section, title) VALUES (?,?,?,?)",
+                (cur.lastrowid, chunk.text, chunk.section or "", document.title),
+            )
+
+    def update_metadata(self, document_id: str, title: str, metadata: dict[str, Any], given_metadata_sha: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE documents SET title = ?, metadata = ?, given_metadata_sha256 = ? WHERE id = ?",
+                (title, json.dumps(metadata, ensure_ascii=False, default=str), given_metadata_sha, document_id),
+            )
+            db.execute(
+                "UPDATE chunks_fts SET title = ? WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ?)",
+                (title, document_id),
+            )
+
+    def delete_document(self, db: sqlite3.Connection, document_id: str) -> None:
+        self._delete_rows(db, document_id)
+
+    @staticmethod
+    def _delete_rows(db: sqlite3.Connection, document_id: str) -> None:
+        db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE document_id = ?)", (document_id,))
+        db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def document_row(self, document_id: str) -> sqlite3.Row | None:
+        with self.connection() as db:
+            return db.execute(
+                "SELECT d.id, d.title, d.source, d.sha256, d.metadata, d.pages, d.ingested_at, length(d.text) AS char_count, "
+                "(SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count FROM documents d WHERE d.id = ?",
+                (document_id,),
+            ).fetchone()
+
+    def document_rows(self, offset: int = 0, limit: int | None = None) -> tuple[int, list[sqlite3.Row]]:
+        with self.connection() as db:
+            total = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            rows = db.execute(
+                "SELECT d.id, d.title, d.source, d.sha256, d.metadata, d.pages, d.ingested_at, length(d.text) AS char_count, "
+                "(SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count "
+                "FROM documents d ORDER BY d.id LIMIT ? OFFSET ?",
+                (-1 if limit is None else limit, offset),
+            ).fetchall()
+        return int(total), rows
+
+    def text_of(self, document_id: str) -> str | None:
+        with self.connection() as db:
+            row = db.execute("SELECT text FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return row["text"] if row else None
+
+    def load_document(self, document_id: str) -> Document | None:
+        with self.connection() as db:
+            row = db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        if row is None:
+            return None
+        return Document(
+            id=row["id"], title=row["title"], text=row["text"], sha256=row["sha256"], source=row["source"],
+            metadata=json.loads(row["metadata"]), pages=[PageSpan(*p) for p in json.loads(row["pages"])],
+        )
+
+    def metadata_index(self) -> list[tuple[str, dict[str, Any]]]:
+        with self.connection() as db:
+            return [(r["id"], json.loads(r["metadata"])) for r in db.execute("SELECT id, metadata FROM documents")]
+
+    def counts(self) -> dict[str, int]:
+        with self.connection() as db:
+            documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+            chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return {"documents": int(documents), "chunks": int(chunks)}
+
+    # ------------------------------------------------------------ chunks
+
+    def get_chunks(self, ids: list[str], with_vectors: bool = False) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        vector_col = "c.sentence_vectors" if with_vectors else "NULL AS sentence_vectors"
+        marks = ",".join("?" * len(ids))
+        with self.connection() as db:
+            rows = db.execute(
+                f'SELECT c.id, c.document_id, d.title, c.ordinal, c.start, c."end", c.section, c.page, c.kind, c.text, '
+                f"c.sentences, {vector_col} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+                ids,
+            ).fetchall()
+        out = {}
+        for r in rows:
+            sentences = _unpack_sentences(r["sentences"])
+            vectors = None
+            if r["sentence_vectors"] is not None:
+                vectors = np.frombuffer(r["sentence_vectors"], dtype=np.float16).reshape(len(sentences), -1).astype(np.float32)
+            out[r["id"]] = StoredChunk(
+                r["id"], r["document_id"], r["title"], r["ordinal"], r["start"], r["end"], r["section"], r["page"],
+                r["kind"], r["text"], sentences, vectors,
+            )
+        return out
+
+    def iter_documents(self) -> Iterator[Document]:
+        with self.connection() as db:
+            ids = [r["id"] for r in db.execute("SELECT id FROM documents ORDER BY id")]
+        for document_id in ids:
+            document = self.load_document(document_id)
+            if document is not None:
+                yield document
+
+    # ------------------------------------------------------------ lexical index
+
+    def lexical_search(self, terms: list[str], limit: int, document_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 over chunk text (section path and title weigh less); best first."""
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        sql = (
+            "SELECT c.id AS id, bm25(chunks_fts, 1.0, 0.6, 0.3) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+        )
+        params: list[Any] = [match]
+        if document_ids is not None:
+            if not document_ids:
+                return []
+            sql += f" AND c.document_id IN ({','.join('?' * len(document_ids))})"
+            params.extend(document_ids)
+        sql += " ORDER BY score LIMIT ?"
+        params.append(limit)
+        with self.connection() as db:
+            try:
+                rows = db.execute(sql, params).fetchall()
+            except sqlite3.OperationalError:
+                return []
+        return [(r["id"], -float(r["score"])) for r in rows]
+
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """How many chunks hold each term (after the index's own stemming)."""
+        out: dict[str, int] = {}
+        with self.connection() as db:
+            for term in terms:
+                try:
+                    row = db.execute(
+                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
+                    ).fetchone()
+                    out[term] = int(row[0])
+                except sqlite3.OperationalError:
+                    out[term] = 0
+        return out
+
+    def all_chunks(self) -> Iterator[tuple[str, str, str, str | None, str]]:
+        """(chunk id, document id, chunk text, section, kind) of every chunk, for rebuilding indexes."""
+        with self.connection() as db:
+            for r in db.execute("SELECT id, document_id, text, section, kind FROM chunks ORDER BY document_id, ordinal"):
+                yield r["id"], r["document_id"], r["text"], r["section"], r["kind"]

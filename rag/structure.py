@@ -1,0 +1,138 @@
+"""Find a document's own structure: headings, chapters, sections, articles,
+annexes, recitals and numbered paragraphs.
+
+Each boundary is a ``Heading`` at a character offset. Levels order them
+(1 = chapter/annex/part, 2 = section, 3 = article or code section,
+Markdown headings keep their own depth); ``paragraph`` boundaries are soft:
+chunks may span several paragraphs, citations still name them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .types import Heading
+
+SOFT_KINDS = frozenset({"paragraph"})
+PARAGRAPH_LEVEL = 9
+
+_LEAD = r"^[^\S\n]*(?:<[^>\n]{0,200}>)?[^\S\n]*(?:[-*][^\S\n]+)?(?:\*\*)?[^\S\n]*"
+
+
+@dataclass(frozen=True)
+class _Rule:
+    kind: str
+    level: int
+    pattern: re.Pattern[str]
+    label: str  # format string over the match's groups
+
+
+def _rule(kind: str, level: int, body: str, label: str, flags: int = 0) -> _Rule:
+    return _Rule(kind, level, re.compile(_LEAD + body, re.MULTILINE | flags), label)
+
+
+_RULES: tuple[_Rule, ...] = (
+    _rule("chapter", 1, r"CHAPTER[^\S\n]+([IVXLC]+|\d+)\b[^\S\n]*:?[^\S\n]*(.{0,120})$", "Chapter {0}"),
+    _rule("annex", 1, r"ANNEX[^\S\n]+([IVXLC]+)\b[^\S\n]*(.{0,120})$", "Annex {0}"),
+    _rule("part", 1, r"PART[^\S\n]+(\d+|[IVXLC]+|[A-Z])\b[^\S\n]*(.{0,120})$", "Part {0}"),
+    _rule("chapter", 1, r"([IVX]{1,4})\.[^\S\n]+(?:Chapter [IVX]+:[^\S\n]*)?([A-Z][^.\n]{2,100})$", "Chapter {0}"),
+    _rule("section", 2, r"SECTION[^\S\n]+(\d+)[^\S\n]*$", "Section {0}"),
+    _rule("section", 2, r"(?:SECTION|Section|SEC\.|Sec\.)[^\S\n]+(\d+[A-Za-z]?)\.(?:\*\*)?[^\S\n]*(?:\*\*)?([^\n.]{0,100})", "Section {0}"),
+    _rule("section", 3, r"(\d{1,2}\.\d{1,2})\.[^\S\n]+([A-Z][^\n]{2,100})$", "Section {0}"),
+    _rule("section", 3, r"(\d{4,6}\.\d{1,3})\.[^\S\n]", "Section {0}"),
+    _rule("section", 3, r"(\d{1,2}-\d{1,2}-\d{3,5})\.[^\S\n]+([^\n.]{0,100})", "Section {0}"),
+    _rule("article", 3, r"Article[^\S\n]+(\d+[a-z]?)(?:\*\*)?[^\S\n]*(?::|\*\*|$)", "Article {0}"),
+    _rule("paragraph", PARAGRAPH_LEVEL, r"(\d{1,3})\.[^\S\n]+(?=\S)", "paragraph {0}"),
+)
+
+_MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[^\S\n]+(.+?)[ \t#]*$", re.MULTILINE)
+_RECITAL = re.compile(r"^[^\S\n]*\((\d{1,3})\)[^\S\n]*$", re.MULTILINE)
+_TITLE_LINE = re.compile(r"\n[^\S\n]*\n?[^\S\n]*([^\n]{3,120})\n")
+
+
+def find_headings(text: str) -> list[Heading]:
+    """Every structural boundary of ``text``, in order of position (one per line at most)."""
+    found: dict[int, Heading] = {}
+    for match in _MD_HEADING.finditer(text):
+        label = _clean_label(match.group(2))
+        if label:
+            found[match.start()] = Heading(match.start(), len(match.group(1)), label, "heading")
+    for rule in _RULES:
+        for match in rule.pattern.finditer(text):
+            if match.start() in found:
+                continue
+            label = rule.label.format(*match.groups())
+            found[match.start()] = Heading(match.start(), rule.level, label, rule.kind)
+    first_article = min((h.start for h in found.values() if h.kind == "article"), default=None)
+    if first_article is not None:
+        for match in _RECITAL.finditer(text, 0, first_article):
+            found.setdefault(match.start(), Heading(match.start(), 3, f"Recital {match.group(1)}", "recital"))
+    headings = sorted(found.values(), key=lambda h: h.start)
+    return _drop_numbered_noise(headings)
+
+
+def _clean_label(raw: str) -> str:
+    label = re.sub(r"[*_`]+", "", raw).strip()
+    return " ".join(label.split())[:100]
+
+
+def _drop_numbered_noise(headings: list[Heading]) -> list[Heading]:
+    """Numbered paragraphs count only in documents that number them in order; a
+    stray "3. " at a line start elsewhere is list noise."""
+    paragraphs = [h for h in headings if h.kind == "paragraph"]
+    if len(paragraphs) < 3:
+        return [h for h in headings if h.kind != "paragraph"]
+    return headings
+
+
+def heading_title(text: str, heading: Heading) -> str | None:
+    """The short title line that often follows "Article 9" or "CHAPTER III"."""
+    line_end = text.find("\n", heading.start)
+    if line_end < 0:
+        return None
+    line = text[heading.start:line_end]
+    rest = re.sub(r"^.*?(Article|CHAPTER|ANNEX|SECTION)[^\S\n]+\S+", "", line).strip(" *:.#")
+    if rest and heading.kind != "paragraph" and len(rest) > 2:
+        return _clean_label(rest)[:100]
+    match = _TITLE_LINE.match(text, line_end)
+    if match and not match.group(1).rstrip().endswith((".", ";", ",")) and heading.kind in ("article", "chapter", "annex", "section"):
+        return _clean_label(match.group(1))
+    return None
+
+
+class SectionIndex:
+    """Answers "which section path holds this offset?" for one document."""
+
+    def __init__(self, text: str, headings: list[Heading]):
+        self.headings = headings
+        self._starts = [h.start for h in headings]
+        self._paths: list[tuple[Heading, ...]] = []
+        stack: list[Heading] = []
+        for heading in headings:
+            while stack and stack[-1].level >= heading.level:
+                stack.pop()
+            stack.append(heading)
+            self._paths.append(tuple(stack))
+
+    def path_at(self, offset: int) -> tuple[Heading, ...]:
+        import bisect
+
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return self._paths[i] if i >= 0 else ()
+
+    @staticmethod
+    def label(path: tuple[Heading, ...]) -> str | None:
+        return " > ".join(h.label for h in path) or None
+
+
+def kind_of(path: tuple[Heading, ...]) -> str:
+    """operative (an article or section), recital, annex, preamble or body."""
+    kinds = {h.kind for h in path}
+    if "recital" in kinds:
+        return "recital"
+    if "annex" in kinds:
+        return "annex"
+    if "article" in kinds or "section" in kinds:
+        return "operative"
+    return "body"
