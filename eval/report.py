@@ -68,7 +68,9 @@ def problems(result: Mapping[str, Any]) -> list[str]:
     answerable = bool(result.get("answerable"))
     abstained = bool(result.get("abstained"))
     if answerable and abstained:
-        found.append("wrong abstention: abstained on an answerable question")
+        ranks = [i for i, p in enumerate(result.get("passages") or [], start=1) if p.get("hit")]
+        where = f"evidence was retrieved at rank {ranks[0]}" if ranks else "evidence was not retrieved"
+        found.append(f"wrong abstention: abstained on an answerable question ({where})")
     if not answerable and not abstained:
         found.append("answered an unanswerable question")
     gold = result.get("gold") or []

@@ -31,12 +31,12 @@ from eval.metrics import (
     RECALL_KS,
     Quote,
     Span,
-    covers,
     abstention_scores,
     average,
     average_by_category,
     cited_sentence_share,
     citation_precision,
+    covers,
     citation_recall,
     embedding_similarity,
     is_valid_citation,
@@ -347,11 +347,12 @@ def _answer_metrics(
 ) -> dict[str, Any]:
     abstained = bool(reply.get("abstained"))
     answer = str(reply.get("answer") or "")
-    quotes = [Quote(c["document_id"], int(c["start"]), int(c["end"]), str(c.get("quote", ""))) for c in reply.get("citations", [])]
+    raw = list(reply.get("citations") or [])
+    quotes = [Quote(c["document_id"], int(c["start"]), int(c["end"]), str(c.get("quote", c.get("text", "")))) for c in raw]
     texts = {q.document_id: t for q in quotes if (t := text_of(q.document_id)) is not None}
     citations = [
         {**q._asdict(), "n": c.get("n"), "valid": is_valid_citation(q, texts), "on_gold": any(overlaps(q, g) for g in gold)}
-        for q, c in zip(quotes, reply.get("citations", []))
+        for q, c in zip(quotes, raw)
     ]
     prediction = "" if abstained else strip_citation_markers(answer)
     reference = question.reference_answer or ""
