@@ -1,0 +1,266 @@
+"""Wire schemas of the HTTP API.
+
+They are kept apart from the library's dataclasses (``rag.types``,
+``rag.pipeline.DocumentInfo``) so the library can change without changing
+the public contract; the ``from_*`` constructors are the only bridge.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# ---------------------------------------------------------------- requests
+
+_QUESTION_EXAMPLE = "What did Musk say about China and AI regulation?"
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to some documents. Keys combine with AND; a list means any of its values.
+
+    Any other key is matched against the document metadata (for example
+    ``{"publisher": "Reuters"}``).
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"examples": [{"doc_type": "news", "date_from": "2023-01-01"}]},
+    )
+
+    document_ids: list[str] | None = Field(
+        default=None, description="Only these documents.", examples=[["news__musk-china-ai-cooperation-2023.txt"]]
+    )
+    jurisdiction: str | list[str] | None = Field(default=None, description="Jurisdiction code(s).", examples=["EU", ["EU", "US"]])
+    doc_type: str | list[str] | None = Field(default=None, description="Document type(s).", examples=["news"])
+    date_from: str | None = Field(default=None, description="Earliest document date, YYYY-MM-DD.", examples=["2023-01-01"])
+    date_to: str | None = Field(default=None, description="Latest document date, YYYY-MM-DD.", examples=["2025-12-31"])
+
+    def as_dict(self) -> dict[str, Any] | None:
+        values = self.model_dump(exclude_none=True)
+        return values or None
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": _QUESTION_EXAMPLE, "top_k": 8}]},
+    )
+
+    question: str = Field(
+        description="A question in plain English; not empty, at most the server's max_question_chars (1000).",
+        examples=[_QUESTION_EXAMPLE],
+    )
+    top_k: int | None = Field(
+        default=None, ge=1, le=50, description="Passages the answer is drawn from (default: the server's ask_top_k, 8).", examples=[8]
+    )
+    filters: Filters | None = Field(default=None, description="Restrict the documents searched.")
+    stream: bool = Field(
+        default=False,
+        description="Answer with server-sent events (passages, one delta per sentence, citations, done) "
+        "instead of one JSON object. `Accept: text/event-stream` does the same.",
+    )
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"query": "international cooperation on AI governance", "top_k": 5}]},
+    )
+
+    query: str = Field(description="Words or a question; not empty.", examples=["AI regulation framework"])
+    top_k: int | None = Field(
+        default=None, ge=1, le=100, description="Passages returned (default: the server's search_top_k, 10).", examples=[10]
+    )
+    filters: Filters | None = Field(default=None, description="Restrict the documents searched.")
+
+
+class TextDocumentIn(BaseModel):
+    """A document sent as text; its id is derived from its title."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Internal note on model evaluations",
+                    "text": "Every model is evaluated before release. The results are published.",
+                    "metadata": {"doc_type": "note", "date": "2025-03-01"},
+                }
+            ]
+        },
+    )
+
+    title: str = Field(min_length=1, max_length=500, description="Title of the document.")
+    text: str = Field(min_length=1, description="The full text.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Any JSON metadata (jurisdiction, doc_type, date...).")
+
+
+# ---------------------------------------------------------------- responses
+
+
+class PassageOut(BaseModel):
+    """A retrieved span: ``text`` is exactly ``GET /documents/{document_id}/text``[start:end]."""
+
+    document_id: str = Field(examples=["news__musk-china-ai-cooperation-2023.txt"])
+    title: str = Field(examples=["Musk says China is interested in a cooperative AI framework"])
+    section: str | None = Field(default=None, description="Heading, article or section the span lies in.")
+    page: int | None = Field(default=None, description="1-based page of a paged source (PDF), else null.")
+    start: int = Field(ge=0, description="Character offset into the document text (inclusive).")
+    end: int = Field(ge=0, description="Character offset into the document text (exclusive).")
+    text: str
+    score: float = Field(description="Retrieval score; higher is better.")
+
+    @classmethod
+    def from_passage(cls, p: Any) -> "PassageOut":
+        return cls(
+            document_id=p.document_id, title=p.title, section=p.section, page=p.page,
+            start=p.start, end=p.end, text=p.text, score=float(p.score),
+        )
+
+
+class CitationOut(BaseModel):
+    """The source of the answer sentences marked ``[n]``: ``quote`` is exactly the document text[start:end]."""
+
+    n: int = Field(ge=1, description="The marker number used in the answer.")
+    document_id: str = Field(examples=["news__musk-china-ai-cooperation-2023.txt"])
+    title: str
+    section: str | None = None
+    page: int | None = None
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    quote: str
+    score: float
+
+    @classmethod
+    def from_citation(cls, c: Any) -> "CitationOut":
+        return cls(
+            n=c.n, document_id=c.document_id, title=c.title, section=c.section, page=c.page,
+            start=c.start, end=c.end, quote=c.quote, score=float(c.score),
+        )
+
+
+class AskResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": _QUESTION_EXAMPLE,
+                    "answer": "China is definitely interested in working in a cooperative international "
+                    "framework for AI regulation, Musk said. [1]",
+                    "abstained": False,
+                    "citations": [
+                        {
+                            "n": 1,
+                            "document_id": "news__musk-china-ai-cooperation-2023.txt",
+                            "title": "Musk says China is interested in a cooperative AI framework",
+                            "section": None,
+                            "page": None,
+                            "start": 312,
+                            "end": 418,
+                            "quote": "\"China is definitely interested in working in a cooperative international "
+                            "framework for AI regulation,\" Musk said.",
+                            "score": 0.71,
+                        }
+                    ],
+                    "passages": [],
+                    "timings_ms": {"retrieve": 31.2, "answer": 4.0, "total": 35.2},
+                }
+            ]
+        }
+    )
+
+    question: str
+    answer: str = Field(description="Extractive answer; every sentence ends with its citation marker [n].")
+    abstained: bool = Field(description="True when the documents do not support an answer.")
+    citations: list[CitationOut]
+    passages: list[PassageOut] = Field(description="The passages the answer was drawn from.")
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
+
+    @classmethod
+    def from_answer(cls, a: Any) -> "AskResponse":
+        return cls(
+            question=a.question,
+            answer=a.answer,
+            abstained=bool(a.abstained),
+            citations=[CitationOut.from_citation(c) for c in a.citations],
+            passages=[PassageOut.from_passage(p) for p in a.passages],
+            timings_ms={str(k): float(v) for k, v in (a.timings_ms or {}).items()},
+        )
+
+
+class SearchResponse(BaseModel):
+    results: list[PassageOut]
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "uploads__ai-act-summary.pdf",
+                    "title": "AI Act summary",
+                    "source": "uploads/ai-act-summary.pdf",
+                    "sha256": "9f2c0e5d6a3b4c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d",
+                    "metadata": {"jurisdiction": "EU", "doc_type": "summary"},
+                    "chunk_count": 12,
+                    "char_count": 10342,
+                    "page_count": 4,
+                    "ingested_at": "2025-06-01T12:00:00+00:00",
+                }
+            ]
+        }
+    )
+
+    id: str = Field(description="URL-safe id (letters, digits, '-', '_', '.').")
+    title: str
+    source: str = Field(description="Path relative to the ingested corpus, or uploads/<name> for uploads.")
+    sha256: str = Field(description="SHA-256 of the original bytes (text documents: of the normalized text).")
+    metadata: dict[str, Any]
+    chunk_count: int
+    char_count: int = Field(description="Length of the normalized text that offsets refer to.")
+    page_count: int
+    ingested_at: str = Field(description="ISO 8601 time of the last change.")
+
+    @classmethod
+    def from_info(cls, info: Any) -> "DocumentOut":
+        return cls(
+            id=info.id, title=info.title, source=info.source, sha256=info.sha256, metadata=dict(info.metadata or {}),
+            chunk_count=info.chunk_count, char_count=info.char_count, page_count=info.page_count,
+            ingested_at=str(info.ingested_at),
+        )
+
+
+class DocumentList(BaseModel):
+    total: int = Field(description="Documents stored in all.")
+    offset: int
+    limit: int
+    documents: list[DocumentOut]
+
+
+class DocumentStored(BaseModel):
+    status: Literal["added", "updated", "unchanged"] = Field(
+        description="added: new id; updated: same id, new content; unchanged: same content again (no-op)."
+    )
+    document: DocumentOut
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = "ready"
+    documents: int
+    chunks: int
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code.", examples=["document_not_found"])
+    message: str = Field(description="What went wrong, for people.", examples=["no document with id 'x'"])
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every failure."""
+
+    error: ErrorDetail
