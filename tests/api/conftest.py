@@ -1,0 +1,245 @@
+"""Fixtures for the HTTP tests: the real app under uvicorn on a free loopback port.
+
+One main server (built-in corpus, auth off) is shared by the whole session;
+tests that need other settings start their own, reusing its pipeline where the
+settings allow, so the embedding model is loaded as few times as possible.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from rag.config import PROJECT_ROOT, Settings
+
+CORPUS = PROJECT_ROOT / "corpus"
+MAIN_UPLOAD_LIMIT = 1_500_000
+STARTUP_TIMEOUT = 240.0
+
+
+class LiveServer:
+    """create_app(settings, pipeline) served by uvicorn in a background thread."""
+
+    def __init__(self, settings: Settings, pipeline: Any | None = None) -> None:
+        self.settings = settings
+        self.app = create_app(settings, pipeline)
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", timeout_graceful_shutdown=30)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+
+    @property
+    def pipeline(self) -> Any:
+        return self.app.state.runtime.pipeline
+
+    def start(self, wait_ready: bool = True) -> "LiveServer":
+        self._thread.start()
+        return self.wait(ready=wait_ready)
+
+    def wait(self, ready: bool = True) -> "LiveServer":
+        """Until /ready (or only /health) answers 200."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        path = "/ready" if ready else "/health"
+        with httpx.Client(base_url=self.url, timeout=5) as client:
+            while time.monotonic() < deadline:
+                if not self._thread.is_alive():
+                    raise RuntimeError("the server thread died during startup")
+                try:
+                    response = client.get(path)
+                    if response.status_code == 200:
+                        return self
+                    failure = self.app.state.runtime.failure
+                    if failure is not None:
+                        raise RuntimeError(f"the server failed to start: {failure!r}")
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        raise TimeoutError(f"{self.url}{path} not ready after {STARTUP_TIMEOUT}s")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=120)
+        self._sock.close()
+        assert not self._thread.is_alive(), "the server did not stop"
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 120), **kwargs)
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {"data_dir": data_dir, "corpus_dir": CORPUS, "threads": 4, "log_level": "warning"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def start_server() -> Iterator[Callable[..., LiveServer]]:
+    """Start a LiveServer; every one still running is stopped at the end of the session."""
+    running: list[LiveServer] = []
+
+    def start(settings: Settings, pipeline: Any | None = None, wait_ready: bool = True) -> LiveServer:
+        server = LiveServer(settings, pipeline)
+        running.append(server)
+        return server.start(wait_ready=wait_ready)
+
+    yield start
+    for server in reversed(running):
+        if server._thread.is_alive():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server: Callable[..., LiveServer], tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    """The main server: the built-in corpus, no API key, a small upload limit."""
+    data_dir = tmp_path_factory.mktemp("main-data")
+    return start_server(make_settings(data_dir, max_upload_bytes=MAIN_UPLOAD_LIMIT))
+
+
+@pytest.fixture()
+def client(server: LiveServer) -> Iterator[httpx.Client]:
+    with server.client() as c:
+        yield c
+
+
+# ---------------------------------------------------------------- checks
+
+
+class CitationChecker:
+    """Asserts that every quote and passage is exactly its document's text[start:end]."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[str, str], str] = {}
+
+    def text(self, client: httpx.Client, document_id: str) -> str:
+        key = (str(client.base_url), document_id)
+        if key not in self._texts:
+            response = client.get(f"/documents/{document_id}/text")
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"] == "text/plain; charset=utf-8"
+            self._texts[key] = response.text
+        return self._texts[key]
+
+    def forget(self, document_id: str) -> None:
+        for key in [k for k in self._texts if k[1] == document_id]:
+            del self._texts[key]
+
+    def passages(self, client: httpx.Client, passages: list[dict]) -> None:
+        for p in passages:
+            assert 0 <= p["start"] < p["end"], p
+            assert self.text(client, p["document_id"])[p["start"]:p["end"]] == p["text"], p
+
+    def answer(self, client: httpx.Client, answer: dict) -> None:
+        """Check an /ask response (or a `done` event): citations, passages and [n] markers."""
+        numbers = [c["n"] for c in answer["citations"]]
+        assert len(numbers) == len(set(numbers)), numbers
+        for c in answer["citations"]:
+            assert 0 <= c["start"] < c["end"], c
+            assert self.text(client, c["document_id"])[c["start"]:c["end"]] == c["quote"], c
+        self.passages(client, answer["passages"])
+        markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
+        assert markers <= set(numbers), (markers, numbers)
+        if not answer["abstained"]:
+            assert answer["citations"], answer
+            assert markers, answer["answer"]
+
+
+@pytest.fixture(scope="session")
+def check() -> CitationChecker:
+    return CitationChecker()
+
+
+def assert_error(response: httpx.Response, status: int, code: str | tuple[str, ...] | None = None) -> dict:
+    """The one error shape, with the expected status (and code)."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"], body
+    if code is not None:
+        codes = (code,) if isinstance(code, str) else code
+        assert body["error"]["code"] in codes, body
+    assert "Traceback" not in response.text
+    return body["error"]
+
+
+@pytest.fixture(scope="session")
+def expect_error() -> Callable[..., dict]:
+    return assert_error
+
+
+# ---------------------------------------------------------------- generated files
+
+
+def make_pdf(pages: list[list[str]], title: str = "Generated document") -> bytes:
+    """A small valid PDF: one page of Helvetica text lines per list of lines."""
+
+    def escape(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    objects: list[bytes] = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        ("<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages))), len(pages))).encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Title ({escape(title)}) >>".encode("latin-1"),
+    ]
+    for i, lines in enumerate(pages):
+        content = "\n".join(["BT", "/F1 9 Tf", "11 TL", "40 800 Td", *(f"({escape(line)}) '" for line in lines), "ET"])
+        stream = content.encode("latin-1")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {6 + 2 * i} 0 R >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def policy_pages(topic: str, pages: int, lines_per_page: int = 50) -> list[list[str]]:
+    """Distinct, question-answerable text about a made-up policy topic."""
+    out = []
+    for page in range(1, pages + 1):
+        lines = [f"Part {page}: obligations on {topic}."]
+        for line in range(1, lines_per_page):
+            lines.append(
+                f"Rule {page}.{line}. Operators of {topic} systems in district {page} must file audit report "
+                f"number {page * 100 + line} with the regional registry within {line % 30 + 1} days."
+            )
+        out.append(lines)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pdf_maker() -> Callable[..., bytes]:
+    return make_pdf
+
+
+@pytest.fixture(scope="session")
+def policy_text() -> Callable[..., list[list[str]]]:
+    return policy_pages
+
+
+@pytest.fixture(scope="session")
+def settings_for() -> Callable[..., Settings]:
+    return make_settings
