@@ -5,7 +5,7 @@ and the API-key checks."""
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, Callable, TypeVar
 
@@ -55,7 +55,6 @@ class Runtime:
     service: Service | None = None
     phase: str = "starting"
     failure: BaseException | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ready(self) -> bool:

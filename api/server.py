@@ -22,7 +22,10 @@ from .app import create_app
 def serve(settings: Settings) -> None:
     """Serve the API on settings.host:settings.port until interrupted."""
     level = settings.log_level.lower()
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO) if level != "trace" else logging.DEBUG,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -48,7 +48,7 @@ def safe_file_name(raw: str | None) -> str:
     name = unicodedata.normalize("NFC", raw or "").replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if ch.isprintable())
     name = _UNSAFE.sub("-", name)
-    name = re.sub(r"\.{2,}", ".", name).strip(".-_")
+    name = re.sub(r"-{2,}", "-", re.sub(r"\.{2,}", ".", name)).strip(".-_")
     suffix = PurePosixPath(name).suffix if "." in name else ""
     stem = name[: len(name) - len(suffix)] if suffix else name
     if len(suffix) > 12:

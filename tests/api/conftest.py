@@ -122,10 +122,10 @@ class CitationChecker:
     def __init__(self) -> None:
         self._texts: dict[tuple[str, str], str] = {}
 
-    def text(self, client: httpx.Client, document_id: str) -> str:
+    def text(self, client: httpx.Client, document_id: str, headers: dict | None = None) -> str:
         key = (str(client.base_url), document_id)
         if key not in self._texts:
-            response = client.get(f"/documents/{document_id}/text")
+            response = client.get(f"/documents/{document_id}/text", headers=headers)
             assert response.status_code == 200, response.text
             assert response.headers["content-type"] == "text/plain; charset=utf-8"
             self._texts[key] = response.text
@@ -135,19 +135,19 @@ class CitationChecker:
         for key in [k for k in self._texts if k[1] == document_id]:
             del self._texts[key]
 
-    def passages(self, client: httpx.Client, passages: list[dict]) -> None:
+    def passages(self, client: httpx.Client, passages: list[dict], headers: dict | None = None) -> None:
         for p in passages:
             assert 0 <= p["start"] < p["end"], p
-            assert self.text(client, p["document_id"])[p["start"]:p["end"]] == p["text"], p
+            assert self.text(client, p["document_id"], headers)[p["start"]:p["end"]] == p["text"], p
 
-    def answer(self, client: httpx.Client, answer: dict) -> None:
+    def answer(self, client: httpx.Client, answer: dict, headers: dict | None = None) -> None:
         """Check an /ask response (or a `done` event): citations, passages and [n] markers."""
         numbers = [c["n"] for c in answer["citations"]]
         assert len(numbers) == len(set(numbers)), numbers
         for c in answer["citations"]:
             assert 0 <= c["start"] < c["end"], c
-            assert self.text(client, c["document_id"])[c["start"]:c["end"]] == c["quote"], c
-        self.passages(client, answer["passages"])
+            assert self.text(client, c["document_id"], headers)[c["start"]:c["end"]] == c["quote"], c
+        self.passages(client, answer["passages"], headers)
         markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer["answer"])}
         assert markers <= set(numbers), (markers, numbers)
         if not answer["abstained"]:

@@ -62,7 +62,9 @@ def test_key_allows_writes_and_reads_stay_open(writes_protected, check, expect_e
         answer = c.post("/ask", json={"question": "Who may store the keyed note?", "filters": {"document_ids": [doc_id]}})
         assert answer.status_code == 200
         check.answer(c, answer.json())
-        assert c.post("/search", json={"query": "keyed note"}).status_code == 200
+        results = c.post("/search", json={"query": "keyed note"})
+        assert results.status_code == 200
+        check.passages(c, results.json()["results"])
         assert c.get("/metrics").status_code == 200
         # Deleting needs the key too; without it the document stays.
         expect_error(c.delete(f"/documents/{doc_id}"), 401, "unauthorized")
@@ -72,7 +74,7 @@ def test_key_allows_writes_and_reads_stay_open(writes_protected, check, expect_e
         check.forget(doc_id)
 
 
-def test_protected_reads(all_protected, expect_error):
+def test_protected_reads(all_protected, check, expect_error):
     auth = {"authorization": f"Bearer {KEY}"}
     with all_protected.client() as c:
         for method, path, body in [
@@ -86,8 +88,12 @@ def test_protected_reads(all_protected, expect_error):
             expect_error(c.request(method, path, json=body), 401, "unauthorized")
             expect_error(c.request(method, path, json=body, headers={"authorization": "Bearer wrong"}), 401, "unauthorized")
         assert c.get("/documents", headers=auth).status_code == 200
-        assert c.post("/ask", json={"question": "What is AI?"}, headers=auth).status_code == 200
-        assert c.post("/search", json={"query": "AI"}, headers=auth).status_code == 200
+        answer = c.post("/ask", json={"question": "What did Musk say about AI regulation?"}, headers=auth)
+        assert answer.status_code == 200
+        check.answer(c, answer.json(), headers=auth)
+        results = c.post("/search", json={"query": "AI"}, headers=auth)
+        assert results.status_code == 200
+        check.passages(c, results.json()["results"], headers=auth)
         assert c.get("/metrics", headers=auth).status_code == 200
         expect_error(c.get("/documents/anything", headers=auth), 404, "document_not_found")
         # Probes and the API description stay open.

@@ -226,6 +226,7 @@ def test_upload_bad_requests(client, expect_error):
     expect_error(client.post("/documents", files={"file": text}, data={"metadata": "[1, 2]"}), 400, "invalid_input")
     expect_error(client.post("/documents", files={"file": text}, data={"metadata": '{"id": "../x"}'}), 400, "invalid_input")
     expect_error(client.post("/documents", content=b"raw words", headers={"content-type": "text/plain"}), 415, "unsupported_media_type")
+    expect_error(client.post("/documents", content=b"--x\r\n", headers={"content-type": "multipart/form-data"}), 400, "bad_request")
     expect_error(client.post("/documents", content=b'{"title": "x", "text": ', headers={"content-type": "application/json"}), 400, "malformed_json")
     error = expect_error(client.post("/documents", json={"title": "No text"}), 422, "validation_error")
     assert "text" in error["message"]

@@ -60,9 +60,10 @@ def test_stream_accept_header(client, check):
     assert len(done["passages"]) <= 4
 
 
-def test_json_when_not_streaming(client):
+def test_json_when_not_streaming(client, check):
     response = client.post("/ask", json={"question": QUESTION}, headers={"accept": "application/json"})
     assert response.headers["content-type"].startswith("application/json")
+    check.answer(client, response.json())
 
 
 @pytest.mark.parametrize("body, status", [({"question": "", "stream": True}, 400), ({"question": "x" * 5000, "stream": True}, 400), ({"stream": True}, 422)])
