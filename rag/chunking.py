@@ -17,7 +17,7 @@ from .types import Chunk, Document, Heading, Sentence
 
 MIN_FRAGMENT = 20  # shorter pieces ("(a)", "1.") join the sentence that follows
 MAX_SENTENCE = 600  # longer sentences are split at ";" or ","
-TINY_REGION = 160  # a region this small (a bare chapter title) joins the next one
+TINY_REGION = 160  # a bare title region (no sentence, under this size) joins the next one
 
 _BLOCK_BREAK = re.compile(
     r"\n[ \t]*\n\s*"  # blank line
@@ -188,7 +188,7 @@ def _regions(text: str, hard: list[Heading]) -> list[_Region]:
     for region in regions:
         start = carry if carry is not None else region.start
         carry = None
-        if len(text[region.start:region.end].strip()) < TINY_REGION and region is not regions[-1]:
+        if _bare_heading(text[region.start:region.end]) and region is not regions[-1]:
             carry = start
             continue
         merged.append(_Region(start, region.end, region.heading))
@@ -198,6 +198,12 @@ def _regions(text: str, hard: list[Heading]) -> list[_Region]:
         else:
             merged.append(_Region(carry, len(text), None))
     return merged
+
+
+def _bare_heading(text: str) -> bool:
+    """A region that is only a title ("CHAPTER III / HIGH-RISK AI SYSTEMS"), no sentence of its own."""
+    stripped = text.strip()
+    return len(stripped) < TINY_REGION and not re.search(r"[a-z)][.!?;:](\s|$)", stripped)
 
 
 def _pack(sentences: list[Sentence], soft_starts: set[int], max_chars: int) -> list[list[Sentence]]:

@@ -19,6 +19,8 @@ from .errors import ModelUnavailable
 log = logging.getLogger(__name__)
 
 _ALIASES = {DEFAULT_MODEL.lower(), f"sentence-transformers/{DEFAULT_MODEL}".lower()}
+_LOADED: dict[tuple[str, str], object] = {}  # one model per process, shared by every Embedder
+_LOAD_LOCK = threading.Lock()
 
 
 def resolve_model(name: str) -> str:
@@ -44,14 +46,15 @@ class Embedder:
         self.batch_size = batch_size
         self.device = device
         self._model = None
-        self._lock = threading.Lock()
 
     @property
     def model(self):
         if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    self._model = self._load()
+            with _LOAD_LOCK:
+                key = (self.model_name, self.device)
+                if key not in _LOADED:
+                    _LOADED[key] = self._load()
+                self._model = _LOADED[key]
         return self._model
 
     def _load(self):
@@ -90,6 +93,60 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def supports_span_pooling(self) -> bool:
+        """True when the model mean-pools token vectors, so one forward pass can also
+        give every sentence of a chunk its vector (pooled over the sentence's tokens)."""
+        modules = list(self.model)
+        if len(modules) < 2 or not hasattr(modules[0], "auto_model") or self.model.tokenizer is None:
+            return False
+        config = modules[1].get_config_dict() if hasattr(modules[1], "get_config_dict") else {}
+        return config.get("pooling_mode") == "mean" or config.get("pooling_mode_mean_tokens") is True
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], on_batch=None, batch_size: int = 32
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """One forward pass per text: the text's vector (exactly what ``embed_documents``
+        gives: mean of its token vectors, normalized) and, for each character span of
+        ``spans[i]``, the normalized mean of the token vectors inside that span. A span
+        whose tokens fell past the model's length limit gets None.
+        ``on_batch(n)`` is called after every batch of n texts."""
+        import torch
+
+        model = self.model
+        transformer = model[0].auto_model
+        tokenizer = model.tokenizer
+        max_length = model.max_seq_length
+        dim = self.dimension
+        text_vectors = np.zeros((len(texts), dim), dtype=np.float32)
+        span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for b in range(0, len(order), batch_size):
+            batch = order[b:b + batch_size]
+            encoded = tokenizer(
+                [texts[i] for i in batch], padding=True, truncation=True, max_length=max_length,
+                return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = encoded.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                tokens = transformer(**encoded).last_hidden_state.float().numpy()
+            mask = encoded["attention_mask"].numpy().astype(bool)
+            for row, i in enumerate(batch):
+                own = tokens[row][mask[row]]
+                text_vectors[i] = _unit(own.mean(axis=0))
+                starts, ends = offsets[row][mask[row], 0], offsets[row][mask[row], 1]
+                real = ends > starts  # [CLS] and [SEP] have empty offsets
+                for s, e in spans[i]:
+                    inside = real & (starts >= s) & (ends <= e)
+                    span_vectors[i].append(_unit(own[inside].mean(axis=0)) if inside.any() else None)
+            if on_batch:
+                on_batch(len(batch))
+        return text_vectors, span_vectors
+
     def embed_query(self, text: str) -> np.ndarray:
         vector = self.model.encode([text], batch_size=1, convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(vector[0], dtype=np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return (vector / norm).astype(np.float32) if norm > 0 else vector.astype(np.float32)

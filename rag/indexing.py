@@ -39,7 +39,7 @@ from .types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-EMBED_GROUP = 256  # chunks embedded per group (with their sentences)
+EMBED_GROUP = 256  # chunks embedded per group (with their sentences), then written
 MIN_ANSWER_SENTENCE = 40  # shorter sentences (headings, labels) are never quoted as answers
 
 
@@ -198,7 +198,7 @@ class Indexer:
         if not todo:
             return
         total = sum(len(p.chunks) for p in todo)
-        bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or len(todo) < 3, leave=False)
+        bar = tqdm(total=total, desc="embedding", unit="chunk", disable=not progress or total < 50, leave=False)
         group: list[Prepared] = []
         size = 0
         for prepared in todo:
@@ -212,42 +212,65 @@ class Indexer:
         bar.close()
 
     def _write_group(self, group: list[Prepared], report: IngestReport, bar) -> None:
-        chunk_texts: list[str] = []
-        sentence_texts: list[str] = []
+        texts: list[str] = []
+        spans: list[list[tuple[int, int]]] = []
         for prepared in group:
             doc = prepared.document
             for chunk in prepared.chunks:
-                chunk_texts.append(embedding_text(doc.title, chunk))
-                for s in chunk.sentences:
-                    text = doc.text[s.start:s.end]
-                    if is_answer_sentence(text):
-                        sentence_texts.append(" ".join(text.split()))
-        vectors = self.embedder.embed_documents(chunk_texts + sentence_texts)
-        chunk_vectors, sentence_pool = vectors[: len(chunk_texts)], vectors[len(chunk_texts):]
-        dim = vectors.shape[1]
-        ci = si = 0
+                text = embedding_text(doc.title, chunk)
+                shift = len(text) - len(chunk.text) - chunk.start
+                texts.append(text)
+                spans.append([
+                    (st.start + shift, st.end + shift)
+                    for st in chunk.sentences
+                    if is_answer_sentence(doc.text[st.start:st.end])
+                ])
+        chunk_vectors, sentence_vectors = self._embed(texts, spans, bar)
+        dim = chunk_vectors.shape[1]
+        ci = 0
         for prepared in group:
             doc = prepared.document
             n = len(prepared.chunks)
-            own = chunk_vectors[ci:ci + n]
-            ci += n
             per_chunk: list[np.ndarray] = []
-            for chunk in prepared.chunks:
+            for k, chunk in enumerate(prepared.chunks):
+                pooled = iter(sentence_vectors[ci + k])
                 block = np.zeros((len(chunk.sentences), dim), dtype=np.float32)
-                for k, s in enumerate(chunk.sentences):
-                    if is_answer_sentence(doc.text[s.start:s.end]):
-                        block[k] = sentence_pool[si]
-                        si += 1
+                for j, st in enumerate(chunk.sentences):
+                    if is_answer_sentence(doc.text[st.start:st.end]):
+                        block[j] = next(pooled)
                 per_chunk.append(block)
             try:
-                self._commit(prepared, own, per_chunk)
+                self._commit(prepared, chunk_vectors[ci:ci + n], per_chunk)
             except Exception as exc:
                 log.exception("failed to store %s", doc.id)
                 report.failed.append((doc.source, f"could not be stored: {exc}"))
+                ci += n
                 continue
+            ci += n
             (report.added if prepared.status == "added" else report.updated).append(doc.id)
             report.chunks_embedded += n
-            bar.update(n)
+
+    def _embed(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], bar
+    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+        """Chunk vectors and, per chunk, one vector per answer sentence.
+
+        With a mean-pooling model one forward pass per chunk gives both (sentence
+        vectors pooled over the sentence's own tokens); sentences cut off by the
+        model's length limit, or every sentence with another kind of model, are
+        embedded on their own."""
+        if self.embedder.supports_span_pooling():
+            chunk_vectors, pooled = self.embedder.embed_with_spans(texts, spans, on_batch=bar.update)
+        else:
+            chunk_vectors = self.embedder.embed_documents(texts)
+            bar.update(len(texts))
+            pooled = [[None] * len(s) for s in spans]
+        missing = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
+        if missing:
+            alone = self.embedder.embed_documents([" ".join(texts[i][slice(*spans[i][j])].split()) for i, j in missing])
+            for (i, j), vector in zip(missing, alone):
+                pooled[i][j] = vector
+        return chunk_vectors, pooled
 
     def _commit(self, prepared: Prepared, chunk_vectors: np.ndarray, sentence_vectors: list[np.ndarray]) -> None:
         doc = prepared.document

@@ -1,0 +1,58 @@
+"""Shared fixtures: real model, real Chroma, real SQLite, in temporary folders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # for tests/helpers.py
+
+from rag.config import PROJECT_ROOT, Settings  # noqa: E402
+
+BUILTIN_CORPUS = PROJECT_ROOT / "corpus"
+
+
+def shared_corpus_path() -> Path:
+    return Settings().shared_corpus
+
+
+@pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    path = shared_corpus_path()
+    if not (path / "catalog.json").is_file():
+        pytest.skip(f"the shared corpus is not at {path}; set RAG_SHARED_CORPUS to its folder to run this test")
+    return path
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    return Settings(data_dir=data_dir, corpus_dir=BUILTIN_CORPUS, **overrides)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def news_pipeline(tmp_path_factory):
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("news-data")))
+    report = pipeline.ingest([BUILTIN_CORPUS])
+    assert report.ok and len(report.added) == 2
+    yield pipeline
+    pipeline.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_pipeline(tmp_path_factory, shared_corpus):
+    """The whole shared corpus, ingested once per test session."""
+    from rag.pipeline import Pipeline
+
+    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("corpus-data")))
+    report = pipeline.ingest([shared_corpus])
+    assert report.ok, report.failed
+    yield pipeline
+    pipeline.close()
