@@ -125,7 +125,9 @@ async def list_documents(
     responses={200: {"model": DocumentStored, "description": "Same content as stored: nothing changed."}, **_errors(400, 401, 413, 415, 422, 503)},
 )
 async def add_document(request: Request, response: Response, service: ServiceDep) -> DocumentStored:
-    """Re-posting the same content is a no-op answered with 200 and status `unchanged`."""
+    """A file (multipart field `file`: .txt, .md, .html or .pdf, with an optional `metadata` field holding a
+    JSON object) or JSON `{title, text, metadata}`. 201 when added or updated; re-posting the same content is
+    a no-op answered with 200 and status `unchanged`."""
     document = await uploads.document_from_request(request, service)
     status, info = await service.write(service.pipeline.add_document, document)
     if status == "unchanged":

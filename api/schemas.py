@@ -103,7 +103,7 @@ class PassageOut(BaseModel):
     """A retrieved span: ``text`` is exactly ``GET /documents/{document_id}/text``[start:end]."""
 
     document_id: str = Field(examples=["news__musk-china-ai-cooperation-2023.txt"])
-    title: str = Field(examples=["Musk says China is interested in a cooperative AI framework"])
+    title: str = Field(examples=["Musk says China is interested in a cooperative international framework on AI"])
     section: str | None = Field(default=None, description="Heading, article or section the span lies in.")
     page: int | None = Field(default=None, description="1-based page of a paged source (PDF), else null.")
     start: int = Field(ge=0, description="Character offset into the document text (inclusive).")
@@ -146,25 +146,25 @@ class AskResponse(BaseModel):
             "examples": [
                 {
                     "question": _QUESTION_EXAMPLE,
-                    "answer": "China is definitely interested in working in a cooperative international "
-                    "framework for AI regulation, Musk said. [1]",
+                    "answer": "\"China is definitely interested in working in a cooperative international "
+                    "framework for AI regulation,\" Musk said. [1]",
                     "abstained": False,
                     "citations": [
                         {
                             "n": 1,
                             "document_id": "news__musk-china-ai-cooperation-2023.txt",
-                            "title": "Musk says China is interested in a cooperative AI framework",
+                            "title": "Musk says China is interested in a cooperative international framework on AI",
                             "section": None,
                             "page": None,
-                            "start": 312,
-                            "end": 418,
+                            "start": 323,
+                            "end": 437,
                             "quote": "\"China is definitely interested in working in a cooperative international "
                             "framework for AI regulation,\" Musk said.",
                             "score": 0.71,
                         }
                     ],
                     "passages": [],
-                    "timings_ms": {"retrieve": 31.2, "answer": 4.0, "total": 35.2},
+                    "timings_ms": {"embed_ms": 12.5, "retrieve_ms": 31.2, "answer_ms": 4.0, "total_ms": 47.7},
                 }
             ]
         }

@@ -40,6 +40,10 @@ def test_openapi_and_docs(client):
         assert path in spec["paths"], path
     assert spec["components"]["schemas"]["AskRequest"]["examples"]
     assert "multipart/form-data" in spec["paths"]["/documents"]["post"]["requestBody"]["content"]
+    # The documented citation is a real one.
+    example = spec["components"]["schemas"]["AskResponse"]["examples"][0]["citations"][0]
+    text = client.get(f"/documents/{example['document_id']}/text").text
+    assert text[example["start"]:example["end"]] == example["quote"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
@@ -288,6 +292,26 @@ def test_ask_with_filters(client, check, corpus_ids):
     check.answer(client, answer)
     assert {c["document_id"] for c in answer["citations"]} <= {waic}
     assert {p["document_id"] for p in answer["passages"]} <= {waic} and len(answer["passages"]) <= 3
+
+
+@pytest.mark.parametrize(
+    "filters, source",
+    [
+        ({"jurisdiction": "china"}, WAIC),
+        ({"jurisdiction": ["international"], "doc_type": "news"}, MUSK),
+        ({"date_from": "2024-01-01"}, WAIC),
+        ({"date_to": "2023-12-31"}, MUSK),
+        ({"publisher": "news report", "date_from": "2023-01-01", "date_to": "2023-12-31"}, MUSK),
+    ],
+)
+def test_metadata_filters(client, check, corpus_ids, filters, source):
+    """The built-in corpus carries catalogue metadata; filters select on it."""
+    results = client.post("/search", json={"query": "international cooperation on AI rules", "filters": filters}).json()["results"]
+    assert results and {r["document_id"] for r in results} == {corpus_ids[source]}, results
+    check.passages(client, results)
+    answer = client.post("/ask", json={"question": "Who wants international cooperation on AI rules?", "filters": filters}).json()
+    check.answer(client, answer)
+    assert {c["document_id"] for c in answer["citations"]} <= {corpus_ids[source]}
 
 
 @pytest.mark.parametrize(
