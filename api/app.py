@@ -104,12 +104,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 async def _start(runtime: Runtime) -> None:
     settings = runtime.settings
     try:
+        log.info("opening the index in %s", settings.data_dir)
         if runtime.pipeline is None:
             runtime.phase = "opening the index"
             runtime.pipeline = await anyio.to_thread.run_sync(_build_pipeline, settings)
         pipeline = runtime.pipeline
         counts = await anyio.to_thread.run_sync(pipeline.counts)
         if counts.get("documents", 0) == 0:
+            log.info("the index is empty: ingesting the built-in corpus")
             runtime.phase = f"ingesting the built-in corpus from {settings.corpus_dir}"
             await anyio.to_thread.run_sync(_ingest_corpus, pipeline, settings)
         runtime.phase = "loading the model"

@@ -22,10 +22,9 @@ from .app import create_app
 def serve(settings: Settings) -> None:
     """Serve the API on settings.host:settings.port until interrupted."""
     level = settings.log_level.lower()
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO) if level != "trace" else logging.DEBUG,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    numeric = logging.DEBUG if level == "trace" else getattr(logging, level.upper(), logging.INFO)
+    logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("api").setLevel(numeric)  # also when a caller configured logging first
     uvicorn.run(
         create_app(settings),
         host=settings.host,
