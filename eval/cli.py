@@ -30,8 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gate", action="store_true",
                         help="exit 1 when a metric misses its threshold in eval/thresholds.json")
     parser.add_argument("--thresholds", type=Path, help="thresholds file for --gate (default: eval/thresholds.json)")
-    parser.add_argument("--data-dir", type=Path,
-                        help="data folder of the in-process pipeline (default: <data_dir>/eval/<dataset>)")
     parser.add_argument("--corpus", type=Path, help="corpus folder to ingest (default: chosen by the dataset)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -48,10 +46,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     options = RunOptions(
         dataset=args.dataset, url=args.url, limit=args.limit, subset=args.subset, baselines=args.baselines,
-        data_dir=args.data_dir, corpus=args.corpus, progress=not args.quiet,
+        corpus=args.corpus, progress=not args.quiet,
     )
     try:
-        outcome = run_eval(options)
+        from rag.config import Settings
+
+        # `rag --data-dir DIR eval`: the evaluation's stores go to DIR/eval/<dataset>.
+        settings = Settings(**({"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}))
+        outcome = run_eval(options, settings)
     except FileNotFoundError as exc:
         print(f"rag eval: {exc}", file=sys.stderr)
         return 2
@@ -80,13 +82,15 @@ def print_summary(summary: dict) -> None:
     print(f"{summary.get('dataset')}: {summary.get('questions')} questions, {summary.get('errors', 0)} errors")
     keys = ("recall@5", "mrr", "citation_validity", "citation_precision", "f1", "abstention_recall",
             "false_abstention_rate", "latency_p50_ms", "latency_p95_ms")
-    print("  service:   " + "  ".join(f"{k}={fmt(service.get(k))}" for k in keys))
+    print("  service:   " + "  ".join(f"{k}={fmt(service.get(k), k.endswith('_ms'))}" for k in keys))
     for name, scores in summary.get("baselines", {}).items():
         print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m eval.cli``: the same as ``rag eval``, with rag's ``--data-dir`` option."""
     parser = argparse.ArgumentParser(prog="rag eval", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="where the stores live; the evaluation uses DIR/eval/<dataset>")
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -105,12 +105,12 @@ class InProcessService:
         self._texts: dict[str, str | None] = {}
 
     @classmethod
-    def open(cls, settings: Any, corpus: Path) -> InProcessService:
+    def open(cls, settings: Any, corpus: Path, progress: bool = False) -> InProcessService:
         """A pipeline on ``settings`` with ``corpus`` ingested (a no-op when already ingested)."""
         from rag.pipeline import Pipeline
 
         service = cls(Pipeline(settings))
-        report = service.pipeline.ingest([corpus])
+        report = service.pipeline.ingest([corpus], progress=progress)
         service.notes = [f"ingest: {name} failed: {reason}" for name, reason in report.failed]
         service.ingest_report = {
             "added": len(report.added),
@@ -461,7 +461,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
     else:
         if not corpus.is_dir():
             raise FileNotFoundError(f"{corpus}: the corpus for dataset {label!r} is missing")
-        local = InProcessService.open(settings.model_copy(update={"data_dir": data_dir}), corpus)
+        local = InProcessService.open(settings.model_copy(update={"data_dir": data_dir}), corpus, options.progress)
         setup["ingest"] = local.ingest_report
         notes.extend(local.notes)
         service = local

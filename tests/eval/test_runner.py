@@ -7,7 +7,6 @@ process, and over HTTP through ``httpx.MockTransport``).
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
@@ -231,14 +230,10 @@ def test_news_end_to_end_with_the_real_pipeline(tmp_path: Path, capsys: pytest.C
 
     if not hasattr(pipeline_module, "Pipeline"):
         pytest.skip("rag.pipeline.Pipeline does not exist yet")
-    from eval.cli import add_arguments, run
+    from rag.cli import main
 
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
     out = tmp_path / "report"
-    args = parser.parse_args(["--dataset", "news", "--out", str(out), "--data-dir", str(tmp_path / "data"),
-                              "--gate", "--quiet"])
-    code = run(args)
+    code = main(["--data-dir", str(tmp_path / "data"), "eval", "--dataset", "news", "--out", str(out), "--gate", "--quiet"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert "gate: passed (news)" in printed
@@ -248,6 +243,7 @@ def test_news_end_to_end_with_the_real_pipeline(tmp_path: Path, capsys: pytest.C
     summary, results = data["summary"], data["results"]
     assert summary["questions"] == len(results) == len(DATASET.read_text().strip().splitlines())
     assert set(summary["baselines"]) == {"bm25", "dense", "langchain"}
+    assert Path(summary["setup"]["data_dir"]) == tmp_path / "data" / "eval" / "news"
     assert summary["errors"] == 0 and summary["unlocated_evidence"] == 0
     for result in results:
         assert {"id", "category", "answerable", "abstained", "citations", "recall@5", "baselines"} <= set(result)
