@@ -7,7 +7,13 @@ process, and over HTTP through ``httpx.MockTransport``).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -221,21 +227,29 @@ def test_http_mode_reads_ask_search_and_document_text():
 # ---------------------------------------------------------------- end to end, real pipeline
 
 
-@pytest.mark.slow
-def test_news_end_to_end_with_the_real_pipeline(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+@pytest.fixture(scope="module")
+def news_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`rag --data-dir TMP eval --dataset news --gate` run once, in process, with the real pipeline."""
     if not DATASET.is_file():
         pytest.skip(f"{DATASET} is absent: the news dataset has not been written yet")
-    pytest.importorskip("rag.pipeline", reason="rag.pipeline is missing")
     from rag import pipeline as pipeline_module
 
     if not hasattr(pipeline_module, "Pipeline"):
         pytest.skip("rag.pipeline.Pipeline does not exist yet")
     from rag.cli import main
 
-    out = tmp_path / "report"
-    code = main(["--data-dir", str(tmp_path / "data"), "eval", "--dataset", "news", "--out", str(out), "--gate", "--quiet"])
-    printed = capsys.readouterr().out
-    assert code == 0, printed
+    tmp = tmp_path_factory.mktemp("news-eval")
+    out = tmp / "report"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["--data-dir", str(tmp / "data"), "eval", "--dataset", "news", "--out", str(out), "--gate", "--quiet"])
+    return {"tmp": tmp, "out": out, "code": code, "printed": printed.getvalue()}
+
+
+@pytest.mark.slow
+def test_news_end_to_end_with_the_real_pipeline(news_run: dict[str, Any]):
+    out, printed = news_run["out"], news_run["printed"]
+    assert news_run["code"] == 0, printed
     assert "gate: passed (news)" in printed
     for name in ("results.json", "report.md", "recall_at_k.png", "latency.png"):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
@@ -243,9 +257,58 @@ def test_news_end_to_end_with_the_real_pipeline(tmp_path: Path, capsys: pytest.C
     summary, results = data["summary"], data["results"]
     assert summary["questions"] == len(results) == len(DATASET.read_text().strip().splitlines())
     assert set(summary["baselines"]) == {"bm25", "dense", "langchain"}
-    assert Path(summary["setup"]["data_dir"]) == tmp_path / "data" / "eval" / "news"
+    assert Path(summary["setup"]["data_dir"]) == news_run["tmp"] / "data" / "eval" / "news"
     assert summary["errors"] == 0 and summary["unlocated_evidence"] == 0
     for result in results:
         assert {"id", "category", "answerable", "abstained", "citations", "recall@5", "baselines"} <= set(result)
         assert all(c["valid"] for c in result["citations"]), result["id"]
     assert summary["service"]["citation_validity"] in (1.0, None)
+    assert "| recall@5 |" in (out / "report.md").read_text()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_http_mode_against_a_real_server_matches_in_process(news_run: dict[str, Any]):
+    """`rag serve` on the data folder the in-process run built; `rag eval --url` must score the same."""
+    pytest.importorskip("api.app", reason="the HTTP API is not there")
+    data_dir = news_run["tmp"] / "data" / "eval" / "news"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, "the server exited"
+            time.sleep(0.5)
+        else:
+            pytest.fail("the server did not become ready in 180 s")
+        from rag.cli import main
+
+        out = news_run["tmp"] / "report-http"
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            code = main(["--data-dir", str(news_run["tmp"] / "data"), "eval", "--url", url, "--no-baselines",
+                         "--out", str(out), "--quiet"])
+        assert code == 0, printed.getvalue()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    http = json.loads((out / "results.json").read_text())["summary"]
+    local = json.loads((news_run["out"] / "results.json").read_text())["summary"]
+    assert http["mode"] == "http" and http["errors"] == 0
+    for metric in ("recall@1", "recall@5", "mrr", "ndcg@10", "citation_validity", "citation_precision", "f1",
+                   "false_abstention_rate"):
+        assert http["service"][metric] == pytest.approx(local["service"][metric]), metric
