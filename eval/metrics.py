@@ -169,15 +169,18 @@ def retrieval_scores(
 
 # ---------------------------------------------------------------- citations
 
-_MARKER = re.compile(r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]")
+_MARK = r"\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\]"
+_MARKER = re.compile(_MARK)
 _ABBREVIATIONS = {
     "u.s", "u.k", "e.g", "i.e", "etc", "art", "arts", "no", "nos", "mr", "mrs", "ms", "dr", "st",
     "sec", "para", "fig", "vol", "inc", "ltd", "co", "corp", "jr", "sr", "vs", "cf", "al", "p", "pp",
 }
+_WORD = re.compile(r"[^\W\d_]{2,}")
 # A sentence ends at . ! or ? (with closing quotes/brackets and citation markers
-# that follow it), when the next text starts like a new sentence.
+# that follow it), or at citation markers alone, when the next text starts like
+# a new sentence (or the line ends).
 _SENTENCE_END = re.compile(
-    r"[.!?]+[\"'”’)]*(?:\s*\[\s*\d+(?:\s*[,;–-]\s*\d+)*\s*\])*(?=\s+[\"'“‘(]?[A-Z0-9]|\s*$)"
+    rf"(?:[.!?]+[\"'”’)]*(?:\s*{_MARK})*|(?:\s*{_MARK})+)(?=\s+[\"'“‘(]?[A-Z0-9]|\s*$)"
 )
 
 
@@ -206,17 +209,26 @@ def split_sentences(text: str) -> list[str]:
 
     A line break always ends a sentence; otherwise a sentence ends at ``.``, ``!``
     or ``?`` (plus any closing quote and ``[n]`` markers) followed by a capital,
-    a digit or an opening quote, except after common abbreviations (U.S., Art., No.).
+    a digit or an opening quote, except:
+
+    * after an abbreviation: a common one (Art., No., Fig.) or a word with an
+      inner period (U.S., C.F.R.);
+    * when the piece so far has no ``[n]`` marker and fewer than three words,
+      as list numbers and captions do ("1.", "(b).", "Fig. 4."): it joins the
+      next sentence.
     """
     sentences: list[str] = []
     for line in text.splitlines():
         start = 0
         for match in _SENTENCE_END.finditer(line):
             before = line[start: match.start()]
-            last_word = before.rsplit(None, 1)[-1].lower() if before.split() else ""
-            if match.group(0).startswith(".") and last_word.strip("(\"'“").rstrip(".") in _ABBREVIATIONS:
+            last_word = before.rsplit(None, 1)[-1].lower().strip("(\"'“") if before.split() else ""
+            if match.group(0).startswith(".") and (last_word in _ABBREVIATIONS or "." in last_word):
                 continue
-            sentences.append(line[start: match.end()].strip())
+            piece = line[start: match.end()]
+            if not _MARKER.search(piece) and len(_WORD.findall(piece)) < 3:
+                continue
+            sentences.append(piece.strip())
             start = match.end()
         sentences.append(line[start:].strip())
     return [s for s in sentences if s and strip_citation_markers(s)]

@@ -242,7 +242,8 @@ def select_questions(questions: Sequence[Question], limit: int | None = None, su
     Within each category questions are ordered by a hash of their id; then
     categories are taken in turn (round robin) until ``limit`` questions, or
     ``FAST_PER_CATEGORY`` per category for ``subset="fast"``, are chosen. The
-    result keeps the dataset's order. No limit and no subset: every question.
+    result keeps the dataset's order; a ``limit`` below the number of categories
+    keeps the first categories by name. No limit and no subset: every question.
     """
     if subset not in (None, "fast"):
         raise ValueError(f"unknown subset {subset!r} (expected 'fast')")

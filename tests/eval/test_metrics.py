@@ -164,11 +164,21 @@ def test_sentence_split_keeps_markers_with_their_sentence():
         "The U.S. Congress noted it. [3]",
     ]
     assert split_sentences("First line [1]\nSecond line") == ["First line [1]", "Second line"]
+    # List numbers, captions and dotted abbreviations do not end a sentence.
+    numbered = "1. The following practices shall be prohibited: [1] Fig. 4. Characteristics of AI. [2]"
+    assert split_sentences(numbered) == ["1. The following practices shall be prohibited: [1]",
+                                         "Fig. 4. Characteristics of AI. [2]"]
+    assert split_sentences("Under 28 C.F.R. 0.50-51, agencies coordinate. [1]") == [
+        "Under 28 C.F.R. 0.50-51, agencies coordinate. [1]"
+    ]
+    # A short sentence that carries a marker stands alone.
+    assert split_sentences("Yes. [1] It applies now. [2]") == ["Yes. [1]", "It applies now. [2]"]
     assert split_sentences("") == []
 
 
 def test_cited_sentence_share():
-    assert cited_sentence_share("One [1]. Two. Three [2]. Four.") == 0.5
+    answer = "The first one is cited [1]. The second one is not. The third one is [2]. The fourth one is not."
+    assert cited_sentence_share(answer) == 0.5
     assert cited_sentence_share("All cited [1]. Yes [2].") == 1.0
     assert cited_sentence_share("   ") is None
 
