@@ -27,6 +27,8 @@ REDUNDANCY = 0.88  # a sentence this similar to one already chosen adds nothing
 RELATIVE_CUTOFF = 0.75  # keep sentences scoring at least this share of the best one
 MAX_ANSWER_CHARS = 1200
 PASSAGES_READ = 6
+PASSAGE_PRIOR = 0.10  # the fused rank of a sentence's passage: 0.10 for the first, 0.05 for the second...
+OBLIGATION_BONUS = 0.03
 
 
 @dataclass(frozen=True)
@@ -63,21 +65,40 @@ def term_weights(terms: list[str], document_frequency: dict[str, int], total_chu
     return {t: math.log(1 + n / (1 + document_frequency.get(t, 0))) for t in terms}
 
 
-def overlap(weights: dict[str, float], text: str) -> float:
-    """IDF-weighted share of the question's terms that ``text`` contains (by 5-letter stems)."""
-    total = sum(weights.values())
+def overlap(weights: dict[str, float], text: str, ignore: frozenset[str] = frozenset()) -> float:
+    """IDF-weighted share of the question's terms that ``text`` contains (by 5-letter
+    stems), leaving out the stems in ``ignore``."""
+    total = sum(w for t, w in weights.items() if _stem(t) not in ignore)
     if total <= 0:
         return 0.0
     stems = {_stem(w) for w in query_terms(text)}
-    return sum(w for t, w in weights.items() if _stem(t) in stems) / total
+    return sum(w for t, w in weights.items() if _stem(t) in stems and _stem(t) not in ignore) / total
+
+
+def title_stems(title: str) -> frozenset[str]:
+    """Words of a document's title: a question naming the document ("China's interim
+    measures") is answered by the document, not by sentences repeating its name."""
+    return frozenset(_stem(w) for w in query_terms(title))
+
+
+_OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
 
 
 def candidates(
-    query_vector: np.ndarray, passages: list[Passage], chunks: dict[str, StoredChunk], weights: dict[str, float]
+    query_vector: np.ndarray,
+    passages: list[Passage],
+    chunks: dict[str, StoredChunk],
+    weights: dict[str, float],
+    obligations: bool = False,
 ) -> list[Candidate]:
+    """Every answerable sentence of the top passages, scored against the question.
+
+    ``obligations``: the question asks what a text requires, so sentences that
+    state a duty ("shall", "must") weigh a little more."""
     out = []
     for rank, passage in enumerate(passages[:PASSAGES_READ]):
-        prior = 0.04 / (1 + rank)
+        prior = PASSAGE_PRIOR / (1 + rank)
+        ignore = title_stems(passage.title)
         for chunk_id in passage.chunk_ids:
             chunk = chunks[chunk_id]
             if chunk.sentence_vectors is None:
@@ -87,8 +108,10 @@ def candidates(
                 if not is_answer_sentence(text) or not vector.any():
                     continue
                 dense = float(np.dot(query_vector, vector))
-                lexical = overlap(weights, text)
+                lexical = overlap(weights, text, ignore)
                 score = DENSE_WEIGHT * dense + OVERLAP_WEIGHT * lexical + prior
+                if obligations and _OBLIGATION.search(text):
+                    score += OBLIGATION_BONUS
                 out.append(Candidate(chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical))
     return out
 

@@ -61,7 +61,7 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
 from .indexing import Indexer, IngestReport
-from .retrieval import Retriever
+from .retrieval import Retriever, asks_about_requirements
 from .store.documents import DocumentStore, query_terms
 from .store.vectors import VectorIndex
 from .types import Answer, Citation, Document, Passage
@@ -232,7 +232,7 @@ class Pipeline:
         mark = time.perf_counter()
         terms = query_terms(question)
         weights = term_weights(terms, self.store.document_frequencies(terms), self.store.counts()["chunks"])
-        cands = candidates(vector, passages, chunks, weights)
+        cands = candidates(vector, passages, chunks, weights, asks_about_requirements(question))
         confidence = evidence(cands, passages, weights).confidence()
         threshold = self.settings.abstain_threshold or DEFAULT_ABSTAIN_THRESHOLD
         citations: list[Citation] = []

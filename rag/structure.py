@@ -47,6 +47,8 @@ _RULES: tuple[_Rule, ...] = (
 )
 
 _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[^\S\n]+(.+?)[ \t#]*$", re.MULTILINE)
+# A list item that a PDF-to-Markdown conversion turned into a heading: "(Q) WEB HOSTING ...; OR"
+_LIST_ITEM = re.compile(r"^\(?[A-Za-z0-9]{1,4}\)\s|.*(;|;\s*(OR|AND|or|and))$")
 _RECITAL = re.compile(r"^[^\S\n]*\((\d{1,3})\)[^\S\n]*$", re.MULTILINE)
 _TITLE_LINE = re.compile(r"\n[^\S\n]*\n?[^\S\n]*([^\n]{3,120})\n")
 
@@ -56,7 +58,7 @@ def find_headings(text: str) -> list[Heading]:
     found: dict[int, Heading] = {}
     for match in _MD_HEADING.finditer(text):
         label = _clean_label(match.group(2))
-        if label:
+        if label and not _LIST_ITEM.match(label):
             found[match.start()] = Heading(match.start(), len(match.group(1)), label, "heading")
     for rule in _RULES:
         for match in rule.pattern.finditer(text):

@@ -1,0 +1,27 @@
+# Two entry points: `make serve` (set up, then serve the built-in corpus) and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install serve test eval bench
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	# torch first, pinned: the CPU build lies on this machine's disk (an unpinned torch pulls a CUDA build)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: install
+	$(VENV)/bin/rag serve
+
+test: install
+	$(PY) -m pytest
+
+eval: install
+	$(VENV)/bin/rag eval --dataset corpus
+
+bench: install
+	$(PY) bench/ingest.py && $(PY) bench/query.py && $(PY) bench/load.py

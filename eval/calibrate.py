@@ -1,0 +1,77 @@
+"""Calibrate the abstention threshold on the corpus evaluation set.
+
+For every question the service computes an evidence confidence (see
+``rag.answering.Evidence``); it abstains below a threshold. This sweeps the
+threshold and picks the one with the best balanced accuracy between answering
+the answerable questions and abstaining on the unanswerable ones (ties go to
+the lower threshold, which abstains less):
+
+    .venv/bin/python -m eval.calibrate            # prints the sweep and the choice
+
+The chosen value is what ``rag.pipeline.DEFAULT_ABSTAIN_THRESHOLD`` holds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from eval.datasets import load_dataset
+
+
+def sweep(points: list[tuple[float, bool]], thresholds: list[float]) -> list[dict]:
+    """For each threshold: abstention precision/recall on unanswerable questions,
+    false-abstention rate on answerable ones, and balanced accuracy."""
+    rows = []
+    for t in thresholds:
+        abstain = [(conf < t, answerable) for conf, answerable in points]
+        tp = sum(1 for a, ok in abstain if a and not ok)
+        fp = sum(1 for a, ok in abstain if a and ok)
+        unanswerable = sum(1 for _, ok in points if not ok)
+        answerable = len(points) - unanswerable
+        recall = tp / unanswerable if unanswerable else 0.0
+        false_rate = fp / answerable if answerable else 0.0
+        rows.append({
+            "threshold": round(t, 3),
+            "abstain_precision": tp / (tp + fp) if tp + fp else 0.0,
+            "abstain_recall": recall,
+            "false_abstention_rate": false_rate,
+            "balanced_accuracy": (recall + (1 - false_rate)) / 2,
+        })
+    return rows
+
+
+def choose(rows: list[dict]) -> dict:
+    best = max(row["balanced_accuracy"] for row in rows)
+    return next(row for row in rows if row["balanced_accuracy"] == best)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rag.config import Settings
+    from rag.pipeline import Pipeline
+
+    parser = argparse.ArgumentParser(description="Calibrate the abstention threshold on the corpus evaluation set.")
+    parser.add_argument("--data-dir", type=Path, help="data folder holding (or to hold) the shared corpus index")
+    parser.add_argument("--out", type=Path, default=Path("eval/reports/calibration.json"))
+    args = parser.parse_args(argv)
+    settings = Settings()
+    data_dir = args.data_dir or Path(settings.data_dir) / "eval" / "corpus"
+    pipeline = Pipeline(settings.model_copy(update={"data_dir": data_dir}))
+    pipeline.ingest([settings.shared_corpus], progress=True)
+    points = []
+    for question in load_dataset("corpus"):
+        answer = pipeline.ask(question.question)
+        points.append((answer.confidence, question.answerable))
+    rows = sweep(points, [x / 100 for x in range(15, 76)])
+    chosen = choose(rows)
+    for row in rows[::3]:
+        print("  ".join(f"{k}={v:.3f}" for k, v in row.items()))
+    print(f"chosen: {json.dumps(chosen)}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"chosen": chosen, "sweep": rows, "points": points}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
