@@ -150,6 +150,17 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
         f"{summary.get('created', '')}. Errors: {summary.get('errors', 0)}; "
         f"gold quotes not located: {summary.get('unlocated_evidence', 0)}."
     )
+    setup = summary.get("setup") or {}
+    ingest = setup.get("ingest") or {}
+    parts = []
+    if ingest:
+        parts.append(f"ingest {fmt(ingest.get('seconds'), True)} s ({ingest.get('chunks_embedded', 0)} chunks embedded, "
+                     f"{ingest.get('unchanged', 0)} documents unchanged)")
+    if "langchain_build_s" in setup:
+        parts.append(f"LangChain baseline build {fmt(setup['langchain_build_s'], True)} s "
+                     f"({setup.get('langchain_chunks', '?')} chunks)")
+    if parts:
+        lines += ["", "Setup: " + "; ".join(parts) + "."]
     lines += ["", "## Summary", ""]
     header = ["metric", "service", *names]
     rows = [[label, fmt(service.get(key)), *(fmt(baselines[n].get(key)) for n in names)] for key, label in RETRIEVAL_ROWS]

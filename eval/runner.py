@@ -518,18 +518,3 @@ def build_baselines(
 def quote_path(document_id: str) -> str:
     """A document id made safe as one URL path segment."""
     return _quote(document_id, safe="")
-
-
-__all__ = [
-    "BASELINE_NAMES",
-    "PipelineBaseline",
-    "RunOptions",
-    "RunResult",
-    "dataset_label",
-    "evaluate_question",
-    "gate_key",
-    "passage_dict",
-    "run",
-    "select_questions",
-    "summarize",
-]
