@@ -211,8 +211,8 @@ def split_sentences(text: str) -> list[str]:
     or ``?`` (plus any closing quote and ``[n]`` markers) followed by a capital,
     a digit or an opening quote, except:
 
-    * after an abbreviation: a common one (Art., No., Fig.) or a word with an
-      inner period (U.S., C.F.R.);
+    * after an abbreviation: a common one (Art., No., Fig.), a word with an
+      inner period (U.S., C.F.R.) or a single letter (initials, "v.");
     * when the piece so far has no ``[n]`` marker and fewer than three words,
       as list numbers and captions do ("1.", "(b).", "Fig. 4."): it joins the
       next sentence.
@@ -223,7 +223,8 @@ def split_sentences(text: str) -> list[str]:
         for match in _SENTENCE_END.finditer(line):
             before = line[start: match.start()]
             last_word = before.rsplit(None, 1)[-1].lower().strip("(\"'“") if before.split() else ""
-            if match.group(0).startswith(".") and (last_word in _ABBREVIATIONS or "." in last_word):
+            abbreviation = last_word in _ABBREVIATIONS or "." in last_word or len(last_word) == 1
+            if match.group(0).startswith(".") and abbreviation:
                 continue
             piece = line[start: match.end()]
             if not _MARKER.search(piece) and len(_WORD.findall(piece)) < 3:

@@ -171,6 +171,9 @@ def test_sentence_split_keeps_markers_with_their_sentence():
     assert split_sentences("Under 28 C.F.R. 0.50-51, agencies coordinate. [1]") == [
         "Under 28 C.F.R. 0.50-51, agencies coordinate. [1]"
     ]
+    assert split_sentences("Authors: L. Floridi, J. Cowls and others wrote it. [1]") == [
+        "Authors: L. Floridi, J. Cowls and others wrote it. [1]"
+    ]
     # A short sentence that carries a marker stands alone.
     assert split_sentences("Yes. [1] It applies now. [2]") == ["Yes. [1]", "It applies now. [2]"]
     assert split_sentences("") == []
