@@ -15,6 +15,7 @@ import logging
 import uvicorn
 
 from rag.config import Settings
+from rag.embedding import set_model_threads
 
 from .app import create_app
 
@@ -25,6 +26,9 @@ def serve(settings: Settings) -> None:
     numeric = logging.DEBUG if level == "trace" else getattr(logging, level.upper(), logging.INFO)
     logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("api").setLevel(numeric)  # also when a caller configured logging first
+    # Requests already run in parallel threads; a model call that also spreads over every
+    # core makes them fight for the CPU (a single question went from ~40 ms to ~500 ms).
+    set_model_threads(settings.torch_threads or 1)
     uvicorn.run(
         create_app(settings),
         host=settings.host,

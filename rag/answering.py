@@ -29,6 +29,7 @@ MAX_ANSWER_CHARS = 1200
 PASSAGES_READ = 6
 PASSAGE_PRIOR = 0.10  # the fused rank of a sentence's passage: 0.10 for the first, 0.05 for the second...
 OBLIGATION_BONUS = 0.03
+UNSEEN_PENALTY = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,9 +52,13 @@ class Evidence:
 
     best_sentence: float  # best combined sentence score
     coverage: float  # IDF-weighted share of question terms found in the top passages
+    unseen: float  # IDF-weighted share of question terms found nowhere in the corpus and uncommon in English
 
     def confidence(self) -> float:
-        return 0.5 * self.best_sentence + 0.5 * self.coverage
+        """Chosen on the corpus evaluation set (eval/calibrate.py) among several
+        mixes of these features: a question whose words the corpus has never seen
+        ("jaywalking") is not answered by a close paraphrase of something else."""
+        return self.best_sentence - UNSEEN_PENALTY * self.unseen
 
 
 def _stem(word: str) -> str:
@@ -116,10 +121,13 @@ def candidates(
     return out
 
 
-def evidence(cands: list[Candidate], passages: list[Passage], weights: dict[str, float]) -> Evidence:
+def evidence(cands: list[Candidate], passages: list[Passage], weights: dict[str, float], unseen_terms: set[str]) -> Evidence:
+    """``unseen_terms``: question terms the corpus never uses that are also uncommon words."""
     best = max((c.score for c in cands), default=0.0)
     covered = max((overlap(weights, p.text) for p in passages[:3]), default=0.0)
-    return Evidence(best_sentence=best, coverage=covered)
+    total = sum(weights.values()) or 1.0
+    unseen = sum(w for t, w in weights.items() if t in unseen_terms) / total
+    return Evidence(best_sentence=best, coverage=covered, unseen=unseen)
 
 
 def select(cands: list[Candidate], max_sentences: int) -> list[Candidate]:

@@ -98,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+        if settings.torch_threads and args.command != "serve":
+            from .embedding import set_model_threads
+
+            set_model_threads(settings.torch_threads)
         return COMMANDS[args.command](args, settings)
     except RagError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

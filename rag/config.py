@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `rag serve` listens on.")
     threads: int = Field(default=4, ge=1, le=64, description="Threads answering requests concurrently.")
+    torch_threads: int = Field(
+        default=0, ge=0, le=256,
+        description="Threads one model call may use; 0: 1 in the server (requests run in parallel instead, "
+        "which avoids thread contention), the machine's cores elsewhere.",
+    )
     log_level: str = Field(default="info", description="Log level of the server.")
 
     @field_validator("data_dir", "corpus_dir", "shared_corpus", mode="after")
@@ -104,7 +109,7 @@ class Settings(BaseSettings):
 
 
 # Bump when chunk boundaries or the embedded text change, so old vectors are not reused.
-CHUNKER_VERSION = 1
+CHUNKER_VERSION = 2
 
 
 def get_settings(**overrides) -> Settings:

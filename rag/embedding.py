@@ -40,6 +40,14 @@ def resolve_model(name: str) -> str:
     return name  # a name already in the local Hugging Face cache (offline mode)
 
 
+def set_model_threads(count: int) -> None:
+    """How many threads one model call may use (process-wide)."""
+    import torch
+
+    if count > 0 and torch.get_num_threads() != count:
+        torch.set_num_threads(count)
+
+
 class Embedder:
     def __init__(self, model_name: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu"):
         self.model_name = model_name
@@ -141,6 +149,13 @@ class Embedder:
             if on_batch:
                 on_batch(len(batch))
         return text_vectors, span_vectors
+
+    def is_uncommon_word(self, word: str) -> bool:
+        """True when the model's vocabulary has no single piece for ``word``: a rough,
+        offline sign that the word is uncommon in general English ("jaywalking",
+        not "trip")."""
+        tokenizer = self.model.tokenizer
+        return tokenizer is not None and len(tokenizer.tokenize(word)) > 1
 
     def embed_query(self, text: str) -> np.ndarray:
         vector = self.model.encode([text], batch_size=1, convert_to_numpy=True, normalize_embeddings=True)

@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 
 # Calibrated on the evaluation sets (see eval/ and the README): answers whose
 # evidence confidence falls below this abstain.
-DEFAULT_ABSTAIN_THRESHOLD = 0.42
+DEFAULT_ABSTAIN_THRESHOLD = 0.535
 
 __all__ = ["Pipeline", "IngestReport", "DocumentInfo"]
 
@@ -231,9 +231,11 @@ class Pipeline:
         yield "passages", passages
         mark = time.perf_counter()
         terms = query_terms(question)
-        weights = term_weights(terms, self.store.document_frequencies(terms), self.store.counts()["chunks"])
+        frequencies = self.store.document_frequencies(terms)
+        weights = term_weights(terms, frequencies, self.store.counts()["chunks"])
         cands = candidates(vector, passages, chunks, weights, asks_about_requirements(question))
-        confidence = evidence(cands, passages, weights).confidence()
+        unseen = {t for t, n in frequencies.items() if n == 0 and self.embedder.is_uncommon_word(t)}
+        confidence = evidence(cands, passages, weights, unseen).confidence()
         threshold = self.settings.abstain_threshold or DEFAULT_ABSTAIN_THRESHOLD
         citations: list[Citation] = []
         if cands and confidence >= threshold:

@@ -73,7 +73,7 @@ def query_terms(text: str) -> list[str]:
     """The content words of a question, lowercased, in order, without repeats."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(text.lower()):
-        word = word.strip("'’-_")
+        word = re.sub(r"['’]s$", "", word).strip("'’-_")
         if len(word) >= 2 and word not in _STOPWORDS:
             seen.setdefault(word, None)
     return list(seen)
