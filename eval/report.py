@@ -50,7 +50,8 @@ def write_report(results: Sequence[Mapping[str, Any]], summary: Mapping[str, Any
         "latency_chart": out / "latency.png",
     }
     payload = {"summary": summary, "results": list(results), "notes": list(notes)}
-    paths["results"].write_text(json.dumps(_clean(payload), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # compact: the Markdown report is for reading; this file is for tools (and stays small in git)
+    paths["results"].write_text(json.dumps(_clean(payload), separators=(",", ":"), ensure_ascii=False) + "\n", encoding="utf-8")
     plot_recall(summary, paths["recall_chart"])
     plot_latency(results, paths["latency_chart"])
     paths["report"].write_text(render_markdown(results, summary, notes), encoding="utf-8")

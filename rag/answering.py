@@ -55,7 +55,7 @@ class Evidence:
     unseen: float  # IDF-weighted share of question terms found nowhere in the corpus and uncommon in English
 
     def confidence(self) -> float:
-        """Chosen on the corpus evaluation set (eval/calibrate.py) among several
+        """Chosen on the evaluation sets (eval/calibrate.py) among several
         mixes of these features: a question whose words the corpus has never seen
         ("jaywalking") is not answered by a close paraphrase of something else."""
         return self.best_sentence - UNSEEN_PENALTY * self.unseen

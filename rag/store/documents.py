@@ -73,10 +73,15 @@ def query_terms(text: str) -> list[str]:
     """The content words of a question, lowercased, in order, without repeats."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(text.lower()):
-        word = re.sub(r"['’]s$", "", word).strip("'’-_")
+        word = word.strip("'’-_")
         if len(word) >= 2 and word not in _STOPWORDS:
             seen.setdefault(word, None)
     return list(seen)
+
+
+def base_form(term: str) -> str:
+    """A term without its possessive ending: "china's" -> "china"."""
+    return re.sub(r"['’]s$", "", term)
 
 
 @dataclass(frozen=True)
