@@ -21,6 +21,7 @@ from common import RESULTS, percentile, save, shared_corpus_or_exit, table  # no
 from eval.baselines import LangChainBaseline  # noqa: E402
 from eval.datasets import load_dataset  # noqa: E402
 from rag.config import Settings  # noqa: E402
+from rag.embedding import set_model_threads  # noqa: E402
 from rag.pipeline import Pipeline  # noqa: E402
 
 
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="times each question is asked")
     args = parser.parse_args()
     corpus = shared_corpus_or_exit()
+    set_model_threads(1)  # as `rag serve`, `rag ask` and `rag search` run; the baseline gets the same
 
     pipeline = Pipeline(Settings(data_dir=RESULTS / "data-corpus"))
     report = pipeline.ingest([corpus], progress=True)

@@ -51,13 +51,12 @@ class Evidence:
     """What the abstention decision looks at."""
 
     best_sentence: float  # best combined sentence score
-    coverage: float  # IDF-weighted share of question terms found in the top passages
     unseen: float  # IDF-weighted share of question terms found nowhere in the corpus and uncommon in English
 
     def confidence(self) -> float:
-        """Chosen on the evaluation sets (eval/calibrate.py) among several
-        mixes of these features: a question whose words the corpus has never seen
-        ("jaywalking") is not answered by a close paraphrase of something else."""
+        """Chosen on the evaluation sets (eval/calibrate.py) over other mixes (such as
+        how much of the question the top passages cover): a question whose words the
+        corpus has never seen ("jaywalking") is not answered by a close paraphrase."""
         return self.best_sentence - UNSEEN_PENALTY * self.unseen
 
 
@@ -121,13 +120,12 @@ def candidates(
     return out
 
 
-def evidence(cands: list[Candidate], passages: list[Passage], weights: dict[str, float], unseen_terms: set[str]) -> Evidence:
+def evidence(cands: list[Candidate], weights: dict[str, float], unseen_terms: set[str]) -> Evidence:
     """``unseen_terms``: question terms the corpus never uses that are also uncommon words."""
     best = max((c.score for c in cands), default=0.0)
-    covered = max((overlap(weights, p.text) for p in passages[:3]), default=0.0)
     total = sum(weights.values()) or 1.0
     unseen = sum(w for t, w in weights.items() if t in unseen_terms) / total
-    return Evidence(best_sentence=best, coverage=covered, unseen=unseen)
+    return Evidence(best_sentence=best, unseen=unseen)
 
 
 def select(cands: list[Candidate], max_sentences: int) -> list[Candidate]:

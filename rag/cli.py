@@ -98,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-        if settings.torch_threads and args.command != "serve":
+        if args.command in QUESTION_COMMANDS or settings.torch_threads:
             from .embedding import set_model_threads
 
-            set_model_threads(settings.torch_threads)
+            set_model_threads(settings.torch_threads or 1)
         return COMMANDS[args.command](args, settings)
     except RagError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -234,6 +234,9 @@ def answer_json(answer) -> dict:
         "timings_ms": answer.timings_ms,
     }
 
+
+# One model thread per question: the lexical search runs beside it (see rag/retrieval.py).
+QUESTION_COMMANDS = ("ask", "search", "serve")
 
 COMMANDS = {
     "ingest": cmd_ingest,

@@ -89,8 +89,8 @@ class Settings(BaseSettings):
     threads: int = Field(default=4, ge=1, le=64, description="Threads answering requests concurrently.")
     torch_threads: int = Field(
         default=0, ge=0, le=256,
-        description="Threads one model call may use; 0: 1 in the server (requests run in parallel instead, "
-        "which avoids thread contention), the machine's cores elsewhere.",
+        description="Threads one model call may use; 0: 1 when answering questions (server, ask, search: the "
+        "lexical search and other requests run beside it), the machine's cores for ingest.",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
 

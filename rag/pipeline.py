@@ -214,9 +214,8 @@ class Pipeline:
     def search(self, query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]:
         query = self._validate(query, "query")
         top_k = self._top_k(top_k, self.settings.search_top_k)
-        vector = None if mode == "bm25" else self.embedder.embed_query(query)
-        ranked = self.retriever.rank(query, vector, filters, mode)
-        passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid")
+        ranked, _ = self.retriever.rank(query, filters, mode)
+        passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
         return passages
 
     def ask(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Answer:
@@ -232,12 +231,18 @@ class Pipeline:
         top_k = self._top_k(top_k, self.settings.ask_top_k, 50)
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        vector = self.embedder.embed_query(question)
-        timings["embed_ms"] = _ms(started)
-        mark = time.perf_counter()
-        ranked = self.retriever.rank(question, vector, filters)
+        embed_ms: list[float] = []
+
+        def embed(text: str):
+            begun = time.perf_counter()
+            vector = self.embedder.embed_query(text)
+            embed_ms.append(_ms(begun))
+            return vector
+
+        ranked, vector = self.retriever.rank(question, filters, embed=embed)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
-        timings["retrieve_ms"] = _ms(mark)
+        timings["embed_ms"] = embed_ms[0]
+        timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
         yield "passages", passages
         mark = time.perf_counter()
         terms = query_terms(question)
@@ -247,7 +252,7 @@ class Pipeline:
         terms = [t for t in terms if frequencies[t] > 0 or t in unseen]
         weights = term_weights(terms, frequencies, self.store.counts()["chunks"])
         cands = candidates(vector, passages, chunks, weights, asks_about_requirements(question))
-        confidence = evidence(cands, passages, weights, unseen).confidence()
+        confidence = evidence(cands, weights, unseen).confidence()
         threshold = self.settings.abstain_threshold or DEFAULT_ABSTAIN_THRESHOLD
         citations: list[Citation] = []
         if cands and confidence >= threshold:

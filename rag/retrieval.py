@@ -5,7 +5,8 @@ text requires, then merged so one section is shown once."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
@@ -17,6 +18,7 @@ from .store.vectors import VectorIndex
 from .types import Passage
 
 RRF_K = 60
+_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
 MODES = ("hybrid", "dense", "bm25")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _REQUIREMENT = re.compile(
@@ -90,25 +92,37 @@ class Retriever:
     # ------------------------------------------------------------ ranking
 
     def rank(
-        self, query: str, query_vector: np.ndarray | None, filters: dict | None, mode: str = "hybrid"
-    ) -> list[Ranked]:
+        self, query: str, filters: dict | None, mode: str = "hybrid", embed: Callable[[str], np.ndarray] | None = None
+    ) -> tuple[list[Ranked], np.ndarray | None]:
+        """Fused candidates, best first, and the query vector (None in bm25 mode).
+
+        The lexical search needs no vector, so it runs on another thread while the
+        query is embedded (SQLite and torch both release the GIL)."""
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)
-        fused: dict[str, Ranked] = {}
-        if mode in ("hybrid", "dense") and query_vector is not None:
-            for rank, (chunk_id, similarity) in enumerate(self._vectors().query(query_vector, self.candidates, allowed)):
-                fused[chunk_id] = Ranked(chunk_id, 1.0 / (RRF_K + rank + 1), dense=similarity)
+        lexical = None
         if mode in ("hybrid", "bm25"):
-            for rank, (chunk_id, _) in enumerate(self.store.lexical_search(query_terms(query), self.candidates, allowed)):
+            lexical = _LEXICAL_POOL.submit(self.store.lexical_search, query_terms(query), self.candidates, allowed)
+        vector = None
+        fused: dict[str, Ranked] = {}
+        if mode in ("hybrid", "dense"):
+            vector = (embed or self.embedder.embed_query)(query)
+            for rank, (chunk_id, similarity) in enumerate(self._vectors().query(vector, self.candidates, allowed)):
+                fused[chunk_id] = Ranked(chunk_id, 1.0 / (RRF_K + rank + 1), dense=similarity)
+        if lexical is not None:
+            for rank, (chunk_id, _) in enumerate(lexical.result()):
                 entry = fused.setdefault(chunk_id, Ranked(chunk_id, 0.0))
                 entry.score += 1.0 / (RRF_K + rank + 1)
                 entry.lexical_rank = rank
-        return sorted(fused.values(), key=lambda r: r.score, reverse=True)
+        return sorted(fused.values(), key=lambda r: r.score, reverse=True), vector
 
-    def passages(self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True) -> tuple[list[Passage], dict[str, StoredChunk]]:
-        """Turn ranked chunks into at most ``top_k`` passages, one per section run."""
-        chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=True)
+    def passages(
+        self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True
+    ) -> tuple[list[Passage], dict[str, StoredChunk]]:
+        """Turn ranked chunks into at most ``top_k`` passages, one per section run
+        (``with_vectors``: also load the sentence vectors an answer needs)."""
+        chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
         for r in ranked:
@@ -188,6 +202,3 @@ def _common_section(members: list[StoredChunk]) -> str | None:
         common.append(level[0])
     return " > ".join(common) or None
 
-
-def with_score(passage: Passage, score: float) -> Passage:
-    return replace(passage, score=score)
