@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .structure import SOFT_KINDS, SectionIndex, find_headings, heading_title, kind_of
+from .structure import SOFT_KINDS, SectionIndex, find_headings, kind_of
 from .types import Chunk, Document, Heading, Sentence
 
 MIN_FRAGMENT = 20  # shorter pieces ("(a)", "1.") join the sentence that follows
@@ -235,12 +235,10 @@ def _common_path(a: tuple[Heading, ...], b: tuple[Heading, ...]) -> tuple[Headin
     return tuple(common)
 
 
-def embedding_text(document_title: str, chunk: Chunk, section_title: str | None = None) -> str:
+def embedding_text(document_title: str, chunk: Chunk) -> str:
     """What is embedded for a chunk: its document title and section path, then its text."""
     head = document_title if not chunk.section else f"{document_title} | {chunk.section}"
-    if section_title:
-        head = f"{head} ({section_title})"
     return f"{head}\n{chunk.text}"
 
 
-__all__ = ["chunk_document", "split_sentences", "embedding_text", "heading_title"]
+__all__ = ["chunk_document", "split_sentences", "embedding_text"]

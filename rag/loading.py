@@ -93,11 +93,10 @@ def _strip_outer_blank_lines(text: str) -> str:
 
 
 def _decode(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig",):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:

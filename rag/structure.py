@@ -50,7 +50,6 @@ _MD_HEADING = re.compile(r"^ {0,3}(#{1,6})[^\S\n]+(.+?)[ \t#]*$", re.MULTILINE)
 # A list item that a PDF-to-Markdown conversion turned into a heading: "(Q) WEB HOSTING ...; OR"
 _LIST_ITEM = re.compile(r"^\(?[A-Za-z0-9]{1,4}\)\s|.*(;|;\s*(OR|AND|or|and))$")
 _RECITAL = re.compile(r"^[^\S\n]*\((\d{1,3})\)[^\S\n]*$", re.MULTILINE)
-_TITLE_LINE = re.compile(r"\n[^\S\n]*\n?[^\S\n]*([^\n]{3,120})\n")
 
 
 def find_headings(text: str) -> list[Heading]:
@@ -86,21 +85,6 @@ def _drop_numbered_noise(headings: list[Heading]) -> list[Heading]:
     if len(paragraphs) < 3:
         return [h for h in headings if h.kind != "paragraph"]
     return headings
-
-
-def heading_title(text: str, heading: Heading) -> str | None:
-    """The short title line that often follows "Article 9" or "CHAPTER III"."""
-    line_end = text.find("\n", heading.start)
-    if line_end < 0:
-        return None
-    line = text[heading.start:line_end]
-    rest = re.sub(r"^.*?(Article|CHAPTER|ANNEX|SECTION)[^\S\n]+\S+", "", line).strip(" *:.#")
-    if rest and heading.kind != "paragraph" and len(rest) > 2:
-        return _clean_label(rest)[:100]
-    match = _TITLE_LINE.match(text, line_end)
-    if match and not match.group(1).rstrip().endswith((".", ";", ",")) and heading.kind in ("article", "chapter", "annex", "section"):
-        return _clean_label(match.group(1))
-    return None
 
 
 class SectionIndex:
