@@ -80,10 +80,6 @@ class Embedder:
         return model
 
     @property
-    def loaded(self) -> bool:
-        return self._model is not None
-
-    @property
     def dimension(self) -> int:
         model = self.model
         get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension

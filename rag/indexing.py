@@ -175,7 +175,7 @@ class Indexer:
         for document in self.store.iter_documents():
             sha = self.store.given_metadata_sha(document.id) or ""
             todo.append(Prepared(document, chunk_document(document, self.max_chars), sha, "updated"))
-        self._write(todo, report, progress, force_old_ids=True)
+        self._write(todo, report, progress)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -194,7 +194,7 @@ class Indexer:
 
     # ------------------------------------------------------------ the write path
 
-    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool, force_old_ids: bool = False) -> None:
+    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool) -> None:
         if not todo:
             return
         total = sum(len(p.chunks) for p in todo)
@@ -214,40 +214,35 @@ class Indexer:
     def _write_group(self, group: list[Prepared], report: IngestReport, bar) -> None:
         texts: list[str] = []
         spans: list[list[tuple[int, int]]] = []
+        answerable: list[list[int]] = []  # per chunk: which of its sentences get a vector
         for prepared in group:
             doc = prepared.document
             for chunk in prepared.chunks:
                 text = embedding_text(doc.title, chunk)
                 shift = len(text) - len(chunk.text) - chunk.start
+                rows = [j for j, st in enumerate(chunk.sentences) if is_answer_sentence(doc.text[st.start:st.end])]
                 texts.append(text)
-                spans.append([
-                    (st.start + shift, st.end + shift)
-                    for st in chunk.sentences
-                    if is_answer_sentence(doc.text[st.start:st.end])
-                ])
+                answerable.append(rows)
+                spans.append([(chunk.sentences[j].start + shift, chunk.sentences[j].end + shift) for j in rows])
         chunk_vectors, sentence_vectors = self._embed(texts, spans, bar)
         dim = chunk_vectors.shape[1]
         ci = 0
         for prepared in group:
-            doc = prepared.document
             n = len(prepared.chunks)
             per_chunk: list[np.ndarray] = []
             for k, chunk in enumerate(prepared.chunks):
-                pooled = iter(sentence_vectors[ci + k])
                 block = np.zeros((len(chunk.sentences), dim), dtype=np.float32)
-                for j, st in enumerate(chunk.sentences):
-                    if is_answer_sentence(doc.text[st.start:st.end]):
-                        block[j] = next(pooled)
+                for j, vector in zip(answerable[ci + k], sentence_vectors[ci + k]):
+                    block[j] = vector
                 per_chunk.append(block)
+            own, ci = chunk_vectors[ci:ci + n], ci + n
             try:
-                self._commit(prepared, chunk_vectors[ci:ci + n], per_chunk)
+                self._commit(prepared, own, per_chunk)
             except Exception as exc:
-                log.exception("failed to store %s", doc.id)
-                report.failed.append((doc.source, f"could not be stored: {exc}"))
-                ci += n
+                log.exception("failed to store %s", prepared.document.id)
+                report.failed.append((prepared.document.source, f"could not be stored: {exc}"))
                 continue
-            ci += n
-            (report.added if prepared.status == "added" else report.updated).append(doc.id)
+            (report.added if prepared.status == "added" else report.updated).append(prepared.document.id)
             report.chunks_embedded += n
 
     def _embed(

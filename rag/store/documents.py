@@ -385,9 +385,3 @@ class DocumentStore:
                 except sqlite3.OperationalError:
                     out[term] = 0
         return out
-
-    def all_chunks(self) -> Iterator[tuple[str, str, str, str | None, str]]:
-        """(chunk id, document id, chunk text, section, kind) of every chunk, for rebuilding indexes."""
-        with self.connection() as db:
-            for r in db.execute("SELECT id, document_id, text, section, kind FROM chunks ORDER BY document_id, ordinal"):
-                yield r["id"], r["document_id"], r["text"], r["section"], r["kind"]

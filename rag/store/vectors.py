@@ -53,13 +53,6 @@ class VectorIndex:
             for i in range(0, len(ids), self._max_batch):
                 self._collection.delete(ids=ids[i:i + self._max_batch])
 
-    def existing(self, ids: list[str]) -> set[str]:
-        found: set[str] = set()
-        for i in range(0, len(ids), self._max_batch):
-            got = self._collection.get(ids=ids[i:i + self._max_batch], include=[])
-            found.update(got["ids"])
-        return found
-
     def all_ids(self) -> set[str]:
         found: set[str] = set()
         offset = 0
