@@ -89,11 +89,14 @@ operations = APIRouter(tags=["operations"])
 )
 async def ask(body: AskRequest, request: Request, service: ServiceDep) -> Any:
     """Every sentence of the answer carries a marker [n]; citation n quotes the exact span it comes from.
-    With `"stream": true` or `Accept: text/event-stream` the answer arrives as server-sent events."""
+    With `"mode": "generative"` (or `auto` with a model configured) a language model writes the answer and
+    every sentence it writes is checked against the quotes it cites: the ones that fail come back under
+    `dropped`, never in `answer`. With `"stream": true` or `Accept: text/event-stream` the answer arrives
+    as server-sent events; generated sentences arrive as they pass the check."""
     filters = body.filters.as_dict() if body.filters else None
     if body.stream or streaming.wants_events(request.headers.get("accept")):
-        return await streaming.ask_events(service, body.question, body.top_k, filters)
-    answer = await service.read(service.pipeline.ask, body.question, top_k=body.top_k, filters=filters)
+        return await streaming.ask_events(service, body.question, body.top_k, filters, body.mode)
+    answer = await service.read(service.pipeline.ask, body.question, top_k=body.top_k, filters=filters, mode=body.mode)
     return AskResponse.from_answer(answer)
 
 

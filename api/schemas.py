@@ -60,6 +60,12 @@ class AskRequest(BaseModel):
         description="Answer with server-sent events (passages, one delta per sentence, citations, done) "
         "instead of one JSON object. `Accept: text/event-stream` does the same.",
     )
+    mode: Literal["auto", "extractive", "generative"] = Field(
+        default="auto",
+        description="extractive: quoted sentences; generative: prose written by the configured language model, "
+        "every sentence verified against the quotes it cites (the extractive answer when no model is configured "
+        "or nothing passes, with `fallback_reason`); auto: generative when a model is configured.",
+    )
 
 
 class SearchRequest(BaseModel):
@@ -140,6 +146,17 @@ class CitationOut(BaseModel):
         )
 
 
+class DroppedOut(BaseModel):
+    """A generated sentence that failed verification; it is not part of the answer."""
+
+    text: str
+    reason: str = Field(
+        description="no_citation, citation_out_of_range, unsupported_reference, unsupported_date, unsupported_number, "
+        "unsupported_negation, low_coverage or incomplete."
+    )
+    detail: str = Field(default="", description="What was missing, for people.")
+
+
 class AskResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -171,11 +188,26 @@ class AskResponse(BaseModel):
     )
 
     question: str
-    answer: str = Field(description="Extractive answer; every sentence ends with its citation marker [n].")
+    answer: str = Field(description="The answer; every sentence ends with its citation markers [n].")
     abstained: bool = Field(description="True when the documents do not support an answer.")
+    mode: Literal["extractive", "generative"] = Field(
+        default="extractive", description="What produced the answer: quoted sentences, or verified generated ones."
+    )
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(description="The passages the answer was drawn from.")
-    timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
+    dropped: list[DroppedOut] = Field(
+        default_factory=list, description="Generated sentences that failed verification (never part of `answer`)."
+    )
+    fallback_reason: str | None = Field(
+        default=None,
+        description="Set when a generated answer was asked for and the extractive one is returned instead: "
+        "no_model_configured, weak_evidence, model_timeout, model_unreachable, model_error, model_not_installed, "
+        "empty_reply, model_declined or nothing_verified.",
+    )
+    timings_ms: dict[str, float] = Field(
+        default_factory=dict,
+        description="Time spent per stage, in milliseconds (with a model: model_first_token_ms and model_ms).",
+    )
 
     @classmethod
     def from_answer(cls, a: Any) -> "AskResponse":
@@ -183,8 +215,11 @@ class AskResponse(BaseModel):
             question=a.question,
             answer=a.answer,
             abstained=bool(a.abstained),
+            mode=a.mode,
             citations=[CitationOut.from_citation(c) for c in a.citations],
             passages=[PassageOut.from_passage(p) for p in a.passages],
+            dropped=[DroppedOut(text=d.text, reason=d.reason, detail=d.detail) for d in a.dropped],
+            fallback_reason=a.fallback_reason,
             timings_ms={str(k): float(v) for k, v in (a.timings_ms or {}).items()},
         )
 

@@ -1,7 +1,8 @@
 """POST /ask as server-sent events.
 
     event: passages   data: {"passages": [...]}
-    event: delta      data: {"index": 0, "text": "First sentence of the answer. [1]"}   (one per sentence)
+    event: delta      data: {"index": 0, "text": "First sentence of the answer. [1]"}   (one per sentence;
+                      a generated sentence as soon as it passes verification)
     event: citations  data: {"citations": [...]}
     event: done       data: {the full /ask JSON response}
 
@@ -49,8 +50,10 @@ def _payload(kind: str, value: Any, index: int) -> Any:
     return value
 
 
-async def ask_events(service: Service, question: str, top_k: int | None, filters: dict | None) -> StreamingResponse:
-    events = service.pipeline.ask_stream(question, top_k=top_k, filters=filters)
+async def ask_events(
+    service: Service, question: str, top_k: int | None, filters: dict | None, mode: str = "auto"
+) -> StreamingResponse:
+    events = service.pipeline.ask_stream(question, top_k=top_k, filters=filters, mode=mode)
     first = await service.read(next, events, _END)  # errors here still become JSON errors
     return StreamingResponse(
         _encode(service, events, first),

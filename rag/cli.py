@@ -48,6 +48,17 @@ def _add_query_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON (the same structure as the HTTP API)")
 
 
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--llm-url", metavar="URL", help="language model server (default: RAG_LLM_BASE_URL)")
+    parser.add_argument("--llm-model", metavar="NAME", help="model name on that server (default: RAG_LLM_MODEL)")
+
+
+def model_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Settings fields given by --llm-url and --llm-model."""
+    pairs = (("llm_base_url", getattr(args, "llm_url", None)), ("llm_model", getattr(args, "llm_model", None)))
+    return {key: value for key, value in pairs if value}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rag",
@@ -78,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with numbered citations")
     p.add_argument("question")
     _add_query_options(p)
+    p.add_argument("--mode", choices=("auto", "extractive", "generative"), default="auto",
+                   help="generative: a language model writes the answer, every sentence verified against its quotes; "
+                   "auto (default): generative when a model is configured")
+    add_model_options(p)
 
     p = sub.add_parser("serve", help="run the HTTP API (ingests the built-in corpus when the index is empty)")
     p.add_argument("--host")
@@ -187,10 +202,15 @@ def cmd_search(args, settings) -> int:
 
 
 def cmd_ask(args, settings) -> int:
-    answer = _pipeline(settings).ask(args.question, args.top_k, _filters(args))
+    settings = settings.model_copy(update=model_overrides(args))
+    answer = _pipeline(settings).ask(args.question, args.top_k, _filters(args), mode=args.mode)
     if args.json:
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
         return 0
+    if answer.fallback_reason:
+        print(f"note: no generated answer ({answer.fallback_reason}); the extractive answer follows", file=sys.stderr)
+    if answer.dropped:
+        print(f"note: {len(answer.dropped)} generated sentence(s) failed verification and were left out", file=sys.stderr)
     print(textwrap.fill(answer.answer, 100))
     if answer.citations:
         print("\nSources")
@@ -229,8 +249,11 @@ def answer_json(answer) -> dict:
         "question": answer.question,
         "answer": answer.answer,
         "abstained": answer.abstained,
+        "mode": answer.mode,
         "citations": [asdict(c) for c in answer.citations],
         "passages": [_passage_json(p) for p in answer.passages],
+        "dropped": [asdict(d) for d in answer.dropped],
+        "fallback_reason": answer.fallback_reason,
         "timings_ms": answer.timings_ms,
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
@@ -93,11 +94,37 @@ class Settings(BaseSettings):
         "lexical search and other requests run beside it), the machine's cores for ingest.",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
+    llm_base_url: str | None = Field(
+        default=None,
+        description="Base URL of the language model that writes generated answers: any OpenAI-compatible server "
+        "(llama.cpp's llama-server, vLLM, Ollama's /v1, a hosted API), or Ollama's own URL with llm_provider=ollama. "
+        "Unset: no generation; every answer is extractive.",
+    )
+    llm_model: str = Field(default="default", description="Model name sent to the language model server.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key of the language model server, if it needs one.")
+    llm_provider: Literal["openai", "ollama"] = Field(
+        default="openai", description="openai: the OpenAI-compatible chat API; ollama: Ollama's native API."
+    )
+    llm_timeout_s: float = Field(
+        default=60.0, gt=0, le=3600,
+        description="Seconds the model may take for its whole reply; past it the answer falls back to the extractive one.",
+    )
+    llm_max_tokens: int = Field(default=320, ge=16, le=8192, description="Longest generated reply, in tokens.")
+    llm_min_coverage: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of a generated sentence's content words that must appear in the evidence it cites "
+        "(0 keeps the calibrated value).",
+    )
 
     @field_validator("data_dir", "corpus_dir", "shared_corpus", mode="after")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @property
+    def llm_configured(self) -> bool:
+        """A language model is configured: generated answers are possible."""
+        return bool(self.llm_base_url)
 
     def index_name(self) -> str:
         """Name of the vector collection: it encodes the model and chunking settings,

@@ -35,11 +35,15 @@ Interface (the contract api/, eval/ and the CLI rely on):
     p.search(query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]
         # mode: "hybrid" | "dense" | "bm25". Passage: document_id, title, section (str|None), page (int|None), start, end, text, score, ...
         # with text == p.get_text(document_id)[start:end]
-    p.ask(question: str, top_k: int | None = None, filters: dict | None = None) -> Answer
-        # Answer: question, answer (str with [n] markers), abstained (bool), citations: list[Citation], passages: list[Passage], timings_ms: dict
+    p.ask(question: str, top_k: int | None = None, filters: dict | None = None, mode: str = "auto") -> Answer
+        # mode: "extractive" | "generative" | "auto" (generative when a language model is configured)
+        # Answer: question, answer (str with [n] markers), abstained (bool), citations: list[Citation], passages: list[Passage], timings_ms: dict,
+        # mode (what produced it), dropped: list[DroppedSentence] (generated sentences that failed verification),
+        # fallback_reason (str | None: why the extractive answer stands in for a generated one)
         # Citation: n, document_id, title, section, page, start, end, quote, score; quote == document text[start:end]
-    p.ask_stream(question, top_k=None, filters=None) -> Iterator[tuple[str, object]]
-        # yields ("passages", list[Passage]), then ("delta", str) once per answer sentence (text with its [n] marker),
+    p.ask_stream(question, top_k=None, filters=None, mode="auto") -> Iterator[tuple[str, object]]
+        # yields ("passages", list[Passage]), then ("delta", str) once per answer sentence (text with its [n] marker;
+        # generated sentences as soon as they pass verification),
         # then ("citations", list[Citation]), then ("done", Answer)
     # filters: {"document_ids": [...], "jurisdiction": str | [str], "doc_type": str | [str], "date_from": "YYYY-MM-DD",
     #           "date_to": "YYYY-MM-DD", "<any metadata key>": value | [values]}; malformed filters raise errors.InvalidInput.
@@ -60,6 +64,8 @@ from .answering import NOT_FOUND, candidates, compose, evidence, select, term_we
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
+from .generation.evidence import evidence_items
+from .generation.generative import NO_MODEL, WEAK_EVIDENCE, GenerativeAnswerer, Generation
 from .indexing import Indexer, IngestReport
 from .retrieval import Retriever, asks_about_requirements
 from .store.documents import DocumentStore, base_form, query_terms
@@ -71,6 +77,7 @@ log = logging.getLogger(__name__)
 # Calibrated on the evaluation sets (see eval/ and the README): answers whose
 # evidence confidence falls below this abstain.
 DEFAULT_ABSTAIN_THRESHOLD = 0.515
+ANSWER_MODES = ("auto", "extractive", "generative")
 
 __all__ = ["Pipeline", "IngestReport", "DocumentInfo"]
 
@@ -99,6 +106,7 @@ class Pipeline:
         self._vectors_lock = threading.Lock()
         self.indexer = Indexer(self.store, self._vector_index, self.embedder, self.settings.chunk_max_chars)
         self.retriever = Retriever(self.store, self._vector_index, self.embedder, self.settings.candidates)
+        self.generator = GenerativeAnswerer.from_settings(self.settings)
         self.index_name = self.settings.index_name()
         self._check_index(allow_index_mismatch)
 
@@ -218,17 +226,28 @@ class Pipeline:
         passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
         return passages
 
-    def ask(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, filters: dict | None = None, mode: str = "auto") -> Answer:
         answer = None
-        for event, payload in self.ask_stream(question, top_k, filters):
+        for event, payload in self.ask_stream(question, top_k, filters, mode):
             if event == "done":
                 answer = payload
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Iterator[tuple[str, Any]]:
+    def _answer_mode(self, mode: Any) -> str:
+        """"auto" is generative when a model is configured; an unknown mode is the caller's error."""
+        if mode not in ANSWER_MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(ANSWER_MODES)}")
+        if mode == "auto":
+            return "generative" if self.generator is not None else "extractive"
+        return str(mode)
+
+    def ask_stream(
+        self, question: str, top_k: int | None = None, filters: dict | None = None, mode: str = "auto"
+    ) -> Iterator[tuple[str, Any]]:
         question = self._validate(question, "question")
         top_k = self._top_k(top_k, self.settings.ask_top_k, 50)
+        mode = self._answer_mode(mode)
         timings: dict[str, float] = {}
         started = time.perf_counter()
         embed_ms: list[float] = []
@@ -259,9 +278,23 @@ class Pipeline:
             parts, citations = compose(select(cands, self.settings.answer_max_sentences), self.retriever.document_text)
         if not citations:
             parts = [NOT_FOUND]
-        for part in parts:
-            yield "delta", part
         timings["answer_ms"] = _ms(mark)
+        generation = None
+        if mode == "generative":
+            generation = Generation(fallback_reason=NO_MODEL if self.generator is None else WEAK_EVIDENCE)
+            if self.generator is not None and citations:
+                items = evidence_items(cands, self.retriever.document_text)
+                for event, payload in self.generator.stream(question, items):
+                    if event == "delta":
+                        yield "delta", payload
+                    else:
+                        generation = payload
+                timings.update(generation.timings_ms)
+        if generation is None or not generation.sentences:
+            for part in parts:
+                yield "delta", part
+        else:
+            parts, citations = generation.sentences, generation.citations
         timings["total_ms"] = _ms(started)
         yield "citations", citations
         yield "done", Answer(
@@ -272,6 +305,9 @@ class Pipeline:
             passages=passages,
             timings_ms=timings,
             confidence=round(confidence, 4),
+            mode="generative" if generation is not None and generation.sentences else "extractive",
+            dropped=generation.dropped if generation else [],
+            fallback_reason=generation.fallback_reason if generation else None,
         )
 
 

@@ -105,6 +105,15 @@ class Citation:
     score: float
 
 
+@dataclass(frozen=True)
+class DroppedSentence:
+    """A generated sentence that failed verification, and why (see rag/generation/verify.py)."""
+
+    text: str
+    reason: str
+    detail: str = ""
+
+
 @dataclass
 class Answer:
     question: str
@@ -114,3 +123,6 @@ class Answer:
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold
+    mode: str = "extractive"  # what produced the answer: extractive | generative
+    dropped: list[DroppedSentence] = field(default_factory=list)
+    fallback_reason: str | None = None  # why a generated answer was asked for and the extractive one returned

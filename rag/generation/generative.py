@@ -1,0 +1,130 @@
+"""The generative answerer: the model writes [n]-marked prose from the evidence list;
+each sentence is verified as soon as it is complete, and only kept sentences are
+returned, their markers renumbered to the citations behind them.
+
+When nothing is kept (an empty reply, a refusal, nothing verified) or the model
+fails before any sentence is kept (timeout, error, unreachable), the result has
+no sentences and a ``fallback_reason``: the caller then returns the extractive
+answer. A failure after some sentences were kept ends the answer at the last
+kept sentence; the unfinished rest is reported as dropped (``incomplete``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+from typing import Iterator, Sequence
+
+from ..config import Settings
+from ..types import Citation, DroppedSentence
+from . import prompt
+from .model import ModelClient, ModelFailure
+from .verify import DEFAULT_MIN_COVERAGE, Source, Verdict, split_sentences, verify_sentence
+
+# Fallback reasons besides the model failures of .model (model_timeout, model_unreachable, ...).
+NO_MODEL = "no_model_configured"
+WEAK_EVIDENCE = "weak_evidence"  # the extractive answerer abstained: the model is not asked
+EMPTY_REPLY = "empty_reply"
+DECLINED = "model_declined"  # the model said the evidence does not answer
+NOTHING_VERIFIED = "nothing_verified"
+
+_DECLINE_WORDS = re.compile(r"\b(does not|doesn't|do not|cannot|can't|unable to|no information)\b.{0,40}\b(answer|mention|say|provide|contain|specif)", re.IGNORECASE)
+
+
+@dataclass
+class Generation:
+    """What generation produced: kept sentences (markers renumbered), their citations, what was dropped."""
+
+    sentences: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    dropped: list[DroppedSentence] = field(default_factory=list)
+    fallback_reason: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    reply: str = ""  # the model's raw reply
+
+
+class _Answer:
+    """Kept sentences and their citations, numbered in order of first use."""
+
+    def __init__(self, items: Sequence[Citation]):
+        self.items = items
+        self.generation = Generation()
+        self._number: dict[int, int] = {}  # evidence number -> citation number
+        self._bodies: set[str] = set()
+
+    def take(self, verdict: Verdict) -> str | None:
+        """The answer sentence for a verdict, or None when it is dropped or repeats a kept one."""
+        if not verdict.kept:
+            self.generation.dropped.append(DroppedSentence(verdict.body or verdict.text, verdict.reason or "", verdict.detail))
+            return None
+        if verdict.body in self._bodies:  # small models repeat themselves; a repeat adds nothing
+            return None
+        self._bodies.add(verdict.body)
+        for n in verdict.cited:
+            if n not in self._number:
+                self._number[n] = len(self._number) + 1
+                self.generation.citations.append(replace(self.items[n - 1], n=self._number[n]))
+        body = verdict.body if verdict.body[-1:] in ".!?\"'”’" else verdict.body + "."
+        sentence = body + " " + "".join(f"[{self._number[n]}]" for n in verdict.cited)
+        self.generation.sentences.append(sentence)
+        return sentence
+
+
+class GenerativeAnswerer:
+    def __init__(self, client: ModelClient, min_coverage: float = DEFAULT_MIN_COVERAGE):
+        self.client = client
+        self.min_coverage = min_coverage
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> GenerativeAnswerer | None:
+        """The answerer for the configured model, or None when no model is configured."""
+        if not settings.llm_configured:
+            return None
+        return cls(ModelClient(settings), settings.llm_min_coverage or DEFAULT_MIN_COVERAGE)
+
+    def stream(self, question: str, items: Sequence[Citation]) -> Iterator[tuple[str, object]]:
+        """Yields ("delta", sentence) for each sentence as it is kept, then ("generation", Generation)."""
+        sources = [Source(item.quote, prompt.label(item)) for item in items]
+        answer = _Answer(items)
+        generation = answer.generation
+        started = time.perf_counter()
+        reply, judged = "", 0
+        try:
+            for piece in self.client.stream(prompt.messages(question, items)):
+                if not reply:
+                    generation.timings_ms["model_first_token_ms"] = _ms(started)
+                reply += piece
+                sentences = split_sentences(reply)
+                for sentence in sentences[judged:-1]:  # the last one may still grow
+                    kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
+                    if kept:
+                        yield "delta", kept
+                judged = max(judged, len(sentences) - 1)
+        except ModelFailure as failure:
+            for sentence in split_sentences(reply)[judged:]:
+                generation.dropped.append(DroppedSentence(sentence, "incomplete", f"the model stopped: {failure.reason}"))
+            if not generation.sentences:
+                generation.fallback_reason = failure.reason
+        else:
+            for sentence in split_sentences(reply)[judged:]:
+                kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
+                if kept:
+                    yield "delta", kept
+            if not generation.sentences:
+                generation.fallback_reason = _why_nothing(reply)
+        generation.timings_ms["model_ms"] = _ms(started)
+        generation.reply = reply
+        yield "generation", generation
+
+
+def _why_nothing(reply: str) -> str:
+    if not reply.strip():
+        return EMPTY_REPLY
+    if prompt.DECLINE.lower().rstrip(".") in reply.lower() or _DECLINE_WORDS.search(reply):
+        return DECLINED
+    return NOTHING_VERIFIED
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)
