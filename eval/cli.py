@@ -1,7 +1,7 @@
 """``rag eval``: run a dataset through the service, write a report, optionally gate on thresholds.
 
     rag eval [--dataset NAME|PATH] [--url URL] [--out DIR] [--limit N] [--subset fast]
-             [--no-baselines] [--gate]
+             [--no-baselines] [--gate] [--mode generative [--llm-url URL --llm-model NAME]]
 
 The ``rag`` command calls :func:`add_arguments` on its ``eval`` sub-parser and
 :func:`run` with the parsed arguments; ``python -m eval.cli`` does the same alone.
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from eval.report import fmt
+from rag.cli import add_model_options, model_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thresholds", type=Path, help="thresholds file for --gate (default: eval/thresholds.json)")
     parser.add_argument("--corpus", type=Path, help="corpus folder to ingest (default: chosen by the dataset)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--mode", dest="answer_mode", choices=["auto", "extractive", "generative"],
+                        help="answer mode asked of the service (default: the service's own, auto)")
+    add_model_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,13 +50,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     options = RunOptions(
         dataset=args.dataset, url=args.url, limit=args.limit, subset=args.subset, baselines=args.baselines,
-        corpus=args.corpus, progress=not args.quiet,
+        corpus=args.corpus, progress=not args.quiet, answer_mode=args.answer_mode,
     )
     try:
         from rag.config import Settings
 
         # `rag --data-dir DIR eval`: the evaluation's stores go to DIR/eval/<dataset>.
-        settings = Settings(**({"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}))
+        overrides = {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
+        settings = Settings(**overrides, **model_overrides(args))
         outcome = run_eval(options, settings)
     except FileNotFoundError as exc:
         print(f"rag eval: {exc}", file=sys.stderr)
@@ -83,6 +88,12 @@ def print_summary(summary: dict) -> None:
     keys = ("recall@5", "mrr", "citation_validity", "citation_precision", "f1", "abstention_recall",
             "false_abstention_rate", "latency_p50_ms", "latency_p95_ms")
     print("  service:   " + "  ".join(f"{k}={fmt(service.get(k), k.endswith('_ms'))}" for k in keys))
+    generation = summary.get("generation")
+    if generation:
+        drops = ", ".join(f"{reason} {share:.0%}" for reason, share in generation["drop_share"].items()) or "none"
+        print(f"  generated: kept={fmt(generation['kept_share'])}  dropped: {drops}  "
+              f"fallback_rate={fmt(generation['fallback_rate'])}  answer_chars={generation['answer_chars_mean']:.0f}  "
+              f"model_p50_ms={fmt(generation.get('model_p50_ms'), True)}")
     for name, scores in summary.get("baselines", {}).items():
         print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
 

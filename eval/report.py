@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.generation import render_generation
 from eval.metrics import RECALL_KS, percentile
 
 WORST_COUNT = 10
@@ -175,6 +176,14 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
         "quotes hit in the top k (both documents' quotes for multi-document questions); MRR and nDCG@10 use binary "
         "relevance. Citations match gold quotes by overlap. Latency percentiles are nearest-rank.",
     ]
+    if summary.get("generation"):
+        llm = setup.get("llm") or {}
+        lines += ["", "## Generated answers", ""]
+        if llm:
+            lines += [f"Model `{llm.get('model')}` at {llm.get('base_url')}, prompt version {llm.get('prompt_version')}.", ""]
+        lines += render_generation(summary["generation"])
+        lines += ["", "Shares of sentences are pooled over all generated sentences (kept + dropped); the fallback "
+                  "rate is over the questions that asked for a generated answer."]
     lines += ["", "## By category", ""]
     by_cat: Mapping[str, Mapping[str, Mapping[str, Any]]] = summary.get("by_category", {})
     cat_header = ["category", "n", "recall@5", "MRR", "citation validity", "citation precision", "F1",

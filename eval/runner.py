@@ -27,6 +27,7 @@ from urllib.parse import quote as _quote
 
 from eval.baselines import LangChainBaseline, PipelineBaseline, passage_dict
 from eval.datasets import Question, load_dataset, locate
+from eval.generation import generation_fields, generation_summary
 from eval.metrics import (
     RECALL_KS,
     Quote,
@@ -69,6 +70,7 @@ class RunOptions:
     search_k: int = SEARCH_K
     ask_top_k: int | None = None
     progress: bool = True
+    answer_mode: str | None = None  # "extractive" | "generative" | "auto"; None: the service's default
 
 
 @dataclass
@@ -88,7 +90,7 @@ class Service(Protocol):
 
     notes: list[str]
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]: ...
+    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]: ...
     def search(self, query: str, top_k: int) -> list[dict[str, Any]]: ...
     def text(self, document_id: str) -> str | None: ...
     def mode_searcher(self, mode: str) -> Any | None: ...
@@ -122,14 +124,17 @@ class InProcessService:
         }
         return service
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
         """The pipeline's answer as the JSON shape of ``POST /ask``."""
-        answer = self.pipeline.ask(question, top_k=top_k)
+        answer = self.pipeline.ask(question, top_k=top_k, mode=mode or "auto")
         return {
             "answer": answer.answer,
             "abstained": answer.abstained,
+            "mode": answer.mode,
             "citations": [asdict(c) for c in answer.citations],
             "passages": [passage_dict(p) for p in answer.passages],
+            "dropped": [asdict(d) for d in answer.dropped],
+            "fallback_reason": answer.fallback_reason,
             "timings_ms": dict(answer.timings_ms),
         }
 
@@ -167,10 +172,12 @@ class HttpService:
         self.notes: list[str] = []
         self._texts: dict[str, str | None] = {}
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"question": question}
         if top_k is not None:
             body["top_k"] = top_k
+        if mode is not None:
+            body["mode"] = mode
         response = self.client.post("/ask", json=body)
         response.raise_for_status()
         return dict(response.json())
@@ -301,6 +308,7 @@ def evaluate_question(
     embed: Callable[[list[str]], Any] | None,
     search_k: int = SEARCH_K,
     ask_top_k: int | None = None,
+    answer_mode: str | None = None,
 ) -> dict[str, Any]:
     """Everything measured for one question: answer, citations, retrieval, baselines, metrics."""
     result: dict[str, Any] = {
@@ -315,7 +323,7 @@ def evaluate_question(
         gold, missing = gold_for(question, service.text)
         result.update({"gold": [list(s) for s in gold], "unlocated_evidence": missing})
         began = time.perf_counter()
-        reply = service.ask(question.question, ask_top_k)
+        reply = service.ask(question.question, ask_top_k, answer_mode)
         result["latency_ms"] = (time.perf_counter() - began) * 1000
         began = time.perf_counter()
         passages = service.search(question.question, search_k)
@@ -326,6 +334,7 @@ def evaluate_question(
         result["baselines"] = {}
         return result
     result.update(_answer_metrics(question, reply, gold, service.text, embed))
+    result.update(generation_fields(reply))
     result.update(score_passages(passages, gold, search_k))
     result["passages"] = [_brief(p, gold) for p in passages]
     result["baselines"] = {}
@@ -419,6 +428,7 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
         by_category[name] = average_by_category(rows, RETRIEVAL_METRICS)
     return {
         "questions": len(results),
+        "generation": generation_summary(ok),
         "answerable": sum(1 for r in results if r["answerable"]),
         "errors": len(results) - len(ok),
         "unlocated_evidence": sum(len(r.get("unlocated_evidence", [])) for r in results),
@@ -455,6 +465,10 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
     data_dir = Path(options.data_dir) if options.data_dir else Path(settings.data_dir) / "eval" / label
     notes: list[str] = []
     setup: dict[str, Any] = {"corpus": str(corpus), "data_dir": str(data_dir)}
+    if options.answer_mode != "extractive" and getattr(settings, "llm_configured", False):
+        from rag.generation.prompt import PROMPT_VERSION
+
+        setup["llm"] = {"base_url": settings.llm_base_url, "model": settings.llm_model, "prompt_version": PROMPT_VERSION}
     began = time.perf_counter()
     if options.url:
         key = settings.api_key.get_secret_value() if getattr(settings, "api_key", None) else None
@@ -474,7 +488,10 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
             notes.extend(baseline_notes)
         embed = make_embedder(getattr(settings, "embedding_model", None))
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
-        results = [evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k) for q in bar]
+        results = [
+            evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k, options.answer_mode)
+            for q in bar
+        ]
     finally:
         service.close()
     summary = summarize(results, list(baselines))
@@ -484,6 +501,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
             "key": gate_key(options),
             "mode": "http" if options.url else "in-process",
             "url": options.url,
+            "answer_mode": options.answer_mode or "auto",
             "setup": setup,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

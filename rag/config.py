@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         description="Seconds the model may take for its whole reply; past it the answer falls back to the extractive one.",
     )
     llm_max_tokens: int = Field(default=320, ge=16, le=8192, description="Longest generated reply, in tokens.")
+    llm_grammar: bool = Field(
+        default=False,
+        description="Send a grammar that holds the reply to sentences ending in [n] markers (llama.cpp servers "
+        "only: llama-server, llama-cpp-python; other servers reject the field).",
+    )
     llm_min_coverage: float = Field(
         default=0.0, ge=0, le=1,
         description="Share of a generated sentence's content words that must appear in the evidence it cites "

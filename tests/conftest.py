@@ -56,3 +56,13 @@ def corpus_pipeline(tmp_path_factory, shared_corpus):
     assert report.ok, report.failed
     yield pipeline
     pipeline.close()
+
+
+@pytest.fixture(scope="session")
+def scripted_model():
+    """A scripted OpenAI-compatible chat server on a loopback port (tests/scripted_llm.py)."""
+    from scripted_llm import ScriptedModel
+
+    model = ScriptedModel().start()
+    yield model
+    model.stop()

@@ -54,15 +54,18 @@ def _section(cand: Candidate, start: int, end: int) -> str | None:
 
 def evidence_items(cands: Sequence[Candidate], document_text: Callable[[StoredChunk], str]) -> list[Citation]:
     """The evidence list, numbered from 1 in order of relevance; every quote is its document's text[start:end]."""
-    spans: list[tuple[Candidate, int, int]] = []
+    spans: list[tuple[Candidate, int, int]] = []  # best first; overlapping windows merged into the first
     for cand in choose(cands):
         start, end = window(cand)
-        for i, (other, s, e) in enumerate(spans):
-            if other.chunk.document_id == cand.chunk.document_id and s < end and start < e:
-                spans[i] = (other, min(s, start), max(e, end))
-                break
-        else:
+        hits = [i for i, (o, s, e) in enumerate(spans) if o.chunk.document_id == cand.chunk.document_id and s < end and start < e]
+        if not hits:
             spans.append((cand, start, end))
+            continue
+        start = min([start, *(spans[i][1] for i in hits)])
+        end = max([end, *(spans[i][2] for i in hits)])
+        spans[hits[0]] = (spans[hits[0]][0], start, end)
+        for i in reversed(hits[1:]):
+            del spans[i]
     items: list[Citation] = []
     for cand, start, end in spans:
         text = document_text(cand.chunk)

@@ -29,6 +29,7 @@ EMPTY_REPLY = "empty_reply"
 DECLINED = "model_declined"  # the model said the evidence does not answer
 NOTHING_VERIFIED = "nothing_verified"
 
+_COMPLETE = re.compile(r"[.!?\]][\"'”’)]*$")
 _DECLINE_WORDS = re.compile(r"\b(does not|doesn't|do not|cannot|can't|unable to|no information)\b.{0,40}\b(answer|mention|say|provide|contain|specif)", re.IGNORECASE)
 
 
@@ -91,31 +92,34 @@ class GenerativeAnswerer:
         started = time.perf_counter()
         reply, judged = "", 0
         try:
-            for piece in self.client.stream(prompt.messages(question, items)):
+            for piece in self.client.stream(prompt.messages(question, items), prompt.grammar(len(items))):
                 if not reply:
                     generation.timings_ms["model_first_token_ms"] = _ms(started)
                 reply += piece
                 sentences = split_sentences(reply)
-                for sentence in sentences[judged:-1]:  # the last one may still grow
-                    kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
-                    if kept:
-                        yield "delta", kept
+                yield from self._judge(answer, sentences[judged:-1], sources)  # the last one may still grow
                 judged = max(judged, len(sentences) - 1)
         except ModelFailure as failure:
-            for sentence in split_sentences(reply)[judged:]:
-                generation.dropped.append(DroppedSentence(sentence, "incomplete", f"the model stopped: {failure.reason}"))
+            rest = split_sentences(reply)[judged:]
+            yield from self._judge(answer, [s for s in rest if _COMPLETE.search(s)], sources)  # finished in time
+            for sentence in rest:
+                if not _COMPLETE.search(sentence):
+                    generation.dropped.append(DroppedSentence(sentence, "incomplete", f"the model stopped: {failure.reason}"))
             if not generation.sentences:
                 generation.fallback_reason = failure.reason
         else:
-            for sentence in split_sentences(reply)[judged:]:
-                kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
-                if kept:
-                    yield "delta", kept
+            yield from self._judge(answer, split_sentences(reply)[judged:], sources)
             if not generation.sentences:
                 generation.fallback_reason = _why_nothing(reply)
         generation.timings_ms["model_ms"] = _ms(started)
         generation.reply = reply
         yield "generation", generation
+
+    def _judge(self, answer: _Answer, sentences: Sequence[str], sources: Sequence[Source]) -> Iterator[tuple[str, object]]:
+        for sentence in sentences:
+            kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
+            if kept:
+                yield "delta", kept
 
 
 def _why_nothing(reply: str) -> str:

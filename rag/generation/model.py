@@ -90,13 +90,16 @@ class ModelClient:
                 raise ModelFailure(NOT_INSTALLED, f"{exc.name or exc} is missing: install policy-rag[llm]") from exc
         return self._model
 
-    def stream(self, messages: Sequence[tuple[str, str]]) -> Iterator[str]:
-        """The reply's text as it arrives. Raises ModelFailure on any failure or past the deadline."""
+    def stream(self, messages: Sequence[tuple[str, str]], grammar: str | None = None) -> Iterator[str]:
+        """The reply's text as it arrives. Raises ModelFailure on any failure or past the deadline.
+
+        ``grammar`` (GBNF) is sent when the settings ask for it, to OpenAI-compatible servers only."""
         model = self._chat_model()
+        extra = {"extra_body": {"grammar": grammar}} if grammar and self.settings.llm_grammar and self.settings.llm_provider == "openai" else {}
         deadline = time.monotonic() + self.settings.llm_timeout_s
         chunks = None
         try:
-            chunks = model.stream(list(messages))
+            chunks = model.stream(list(messages), **extra)
             for chunk in chunks:
                 text = chunk.content if isinstance(chunk.content, str) else "".join(
                     part.get("text", "") if isinstance(part, dict) else str(part) for part in chunk.content

@@ -5,7 +5,8 @@ sentence is kept only when
 
 * it cites at least one evidence item with an ``[n]`` marker, and every marker
   points into the evidence list;
-* every reference to a provision (Article 50, Section 4.2, Annex III,
+* every name it uses (a capitalised word past the first, or an acronym), and
+  every reference to a provision (Article 50, Section 4.2, Annex III,
   paragraph 4), every number, amount and percentage, every date (years, months,
   weekdays) and any negation it states also appear in what it cites: the quotes
   and the instrument titles and section paths shown with them;
@@ -33,6 +34,7 @@ REASONS = (
     "unsupported_reference",  # an article, section, annex... the cited evidence does not name
     "unsupported_date",  # a year, month or weekday the cited evidence does not hold
     "unsupported_number",  # a number, amount or percentage the cited evidence does not hold
+    "unsupported_name",  # a name (a capitalised word) the cited evidence does not hold
     "unsupported_negation",  # a negation where the cited evidence has none
     "low_coverage",  # too few of its words appear in the cited evidence
     "incomplete",  # the model stopped (timeout, error) in the middle of it
@@ -156,6 +158,7 @@ _QUANTITY = re.compile(
 _MONTHS = "january february march april may june july august september october november december".split()
 # "may" is a month only before a day or a year ("May 2024"); elsewhere it is the verb.
 _MONTH = re.compile(r"\b(" + "|".join(m for m in _MONTHS if m != "may") + r"|may(?=\s+\d))\b", re.IGNORECASE)
+_MONTHS_AND_DAYS = frozenset(_MONTHS + "monday tuesday wednesday thursday friday saturday sunday".split())
 _WEEKDAY = re.compile(r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
 _REFERENCE = re.compile(
     r"(?P<kind>\barticles?|\bart\.|\bsections?|\bsec\.|§§?|\bannex(?:es)?|\bchapters?|\brecitals?|\bparagraphs?|\bpoints?|\btitles?)"
@@ -227,6 +230,21 @@ def _without_references(text: str) -> str:
     return _REFERENCE.sub(" ", text)
 
 
+_NAME = re.compile(r"\b[A-Z][\w’'-]*")
+
+
+def names(text: str) -> set[str]:
+    """Names in a sentence, lowercased: capitalised words after the first, and a first word with
+    more than one capital (SpaceX, EU, OpenAI); possessives dropped."""
+    out: set[str] = set()
+    for match in _NAME.finditer(text):
+        word = re.sub(r"['’]s$", "", match.group()).strip("'’-")
+        first = match.start() == len(text) - len(text.lstrip(" \"'“‘("))
+        if word and (not first or sum(c.isupper() for c in word) > 1):
+            out.add(word.lower())
+    return out
+
+
 def negated(text: str) -> bool:
     return _NEGATION.search(text) is not None
 
@@ -278,6 +296,11 @@ def verify_sentence(sentence: str, sources: Sequence[Source], min_coverage: floa
     missing_dates = dates(body) - dates(support)
     if missing_dates:
         return drop("unsupported_date", "not in the cited evidence: " + _names(missing_dates))
+    words = {w.lower() for w in re.findall(r"[\w’'-]+", support)}
+    words |= {re.sub(r"['’]s$", "", w) for w in words}
+    missing_names = names(body) - words - _MONTHS_AND_DAYS
+    if missing_names:
+        return drop("unsupported_name", "not in the cited evidence: " + _names(missing_names))
     if negated(body) and not negated(support):
         return drop("unsupported_negation", "the sentence negates; the cited evidence does not")
     cover = coverage(body, support)

@@ -52,7 +52,7 @@ class ScriptedService:
     def __init__(self, broken_citation: bool = False):
         self.broken = broken_citation
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
         if "tax" in question:
             return {"answer": "Not in the documents.", "abstained": True, "citations": [], "passages": []}
         needle = "It enters into force on 1 August 2024." if "force" in question else "Member states designate a national authority."
@@ -133,7 +133,7 @@ def test_summary_report_and_gate(tmp_path: Path):
 
 def test_one_failing_question_does_not_stop_the_run():
     class Broken(ScriptedService):
-        def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+        def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
             raise RuntimeError("boom")
 
     result = evaluate_question(Q_DATE, Broken(), {}, embed=None)

@@ -9,6 +9,7 @@ from rag.generation.verify import (
     Source,
     coverage,
     dates,
+    names,
     negated,
     parse_markers,
     quantities,
@@ -166,3 +167,11 @@ def test_the_coverage_threshold_is_a_parameter():
     sentence = "Musk said China wants a cooperative framework for regulating AI models [2]."
     loose, strict = verify_sentence(sentence, SOURCES, 0.5), verify_sentence(sentence, SOURCES, 0.95)
     assert loose.kept and strict.reason == "low_coverage"
+
+
+def test_names_must_come_from_the_cited_evidence():
+    assert names("SpaceX met the EU and Musk's team in the U.S. Congress") == {"spacex", "eu", "musk", "u", "s", "congress"}
+    assert names('"China is interested," Musk said.') == {"musk"}
+    verdict = verify_sentence("SpaceX is definitely interested in a cooperative international framework [2].", SOURCES)
+    assert verdict.reason == "unsupported_name" and "spacex" in verdict.detail
+    assert verify_sentence("Musk said China is interested in a cooperative framework for AI regulation [2].", SOURCES).kept
