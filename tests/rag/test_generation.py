@@ -63,7 +63,7 @@ def test_a_fabricated_amount_is_dropped_and_the_true_sentence_kept(generating, s
     assert answer.mode == "generative"
     assert "250" not in answer.answer and "yuan" not in answer.answer
     assert [(d.text, d.reason) for d in answer.dropped] == [(FABRICATED_AMOUNT, "unsupported_number")]
-    assert "250 billion cny" in answer.dropped[0].detail
+    assert "250,000,000,000 cny" in answer.dropped[0].detail
     assert_exact(generating, answer)
 
 
