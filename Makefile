@@ -9,7 +9,9 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	# torch first, pinned: the CPU build lies on this machine's disk (an unpinned torch pulls a CUDA build)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	# a C/C++ compiler for llama-cpp-python (the llm extra), which builds from source: a few minutes
+	command -v g++ >/dev/null || (apt-get update -qq && apt-get install -y -qq build-essential)
+	$(PY) -m pip install --quiet -e '.[test,llm]'
 	touch $(STAMP)
 
 install: $(STAMP)
