@@ -7,15 +7,14 @@ import json
 
 import pytest
 
-pytest.importorskip("langchain_openai", reason="the llm extra (pip install -e '.[llm]') is not installed")
-
-from scripted_llm import FABRICATED_AMOUNT  # noqa: E402
+from scripted_llm import FABRICATED_AMOUNT
 
 QUESTION = "What did Elon Musk say about China's attitude towards international rules for AI?"
 
 
 @pytest.fixture(scope="module")
 def generating_server(start_server, settings_for, scripted_model, tmp_path_factory):
+    pytest.importorskip("langchain_openai", reason="the llm extra (pip install -e '.[llm]') is not installed")
     settings = settings_for(tmp_path_factory.mktemp("generation-data"), llm_base_url=scripted_model.url, llm_timeout_s=2.0)
     return start_server(settings)
 

@@ -13,9 +13,9 @@ import pytest
 from rag.errors import InvalidInput
 from rag.generation.generative import GenerativeAnswerer
 
-pytest.importorskip("langchain_openai", reason="the llm extra (pip install -e '.[llm]') is not installed")
+from scripted_llm import FABRICATED_AMOUNT, FABRICATED_DATE, first_sentence
 
-from scripted_llm import FABRICATED_AMOUNT, FABRICATED_DATE, first_sentence  # noqa: E402
+NO_EXTRA = "the llm extra (pip install -e '.[llm]') is not installed"
 
 QUESTION = "What did Elon Musk say about China's attitude towards international rules for AI?"
 TIMEOUT_S = 2.0
@@ -24,6 +24,7 @@ TIMEOUT_S = 2.0
 @pytest.fixture
 def generating(news_pipeline, scripted_model, monkeypatch):
     """The session's news pipeline, answering through the scripted model."""
+    pytest.importorskip("langchain_openai", reason=NO_EXTRA)
     settings = news_pipeline.settings.model_copy(update={"llm_base_url": scripted_model.url, "llm_timeout_s": TIMEOUT_S})
     monkeypatch.setattr(news_pipeline, "generator", GenerativeAnswerer.from_settings(settings))
     scripted_model.requests.clear()
@@ -110,6 +111,7 @@ def test_a_model_that_stops_midway_keeps_what_was_verified(generating, scripted_
 
 
 def test_an_unreachable_model(news_pipeline, monkeypatch):
+    pytest.importorskip("langchain_openai", reason=NO_EXTRA)
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -148,3 +150,15 @@ def test_weak_evidence_does_not_ask_the_model(generating, scripted_model):
     answer = generating.ask("What penalties does the EU AI Act set for jaywalking?", mode="generative")
     assert answer.abstained and answer.fallback_reason == "weak_evidence"
     assert not scripted_model.requests
+
+
+def test_the_ollama_provider_uses_ollamas_own_client(news_pipeline):
+    pytest.importorskip("langchain_ollama", reason=NO_EXTRA)
+    from rag.generation.model import chat_model
+
+    settings = news_pipeline.settings.model_copy(
+        update={"llm_base_url": "http://127.0.0.1:11434", "llm_model": "llama3.1:8b", "llm_provider": "ollama", "llm_max_tokens": 99}
+    )
+    model = chat_model(settings)
+    assert type(model).__name__ == "ChatOllama"
+    assert (model.base_url, model.model, model.num_predict, model.temperature) == ("http://127.0.0.1:11434", "llama3.1:8b", 99, 0)
