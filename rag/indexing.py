@@ -30,6 +30,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .chunking import chunk_document, embedding_text
+from .config import ChunkingSettings
 from .embedding import Embedder
 from .errors import RagError
 from .loading import discover, load_bytes, read_catalog, read_sidecar
@@ -40,11 +41,6 @@ from .types import Chunk, Document
 log = logging.getLogger(__name__)
 
 EMBED_GROUP = 256  # chunks embedded per group (with their sentences), then written
-MIN_ANSWER_SENTENCE = 40  # shorter sentences (headings, labels) are never quoted as answers
-
-
-def is_answer_sentence(text: str) -> bool:
-    return len(text) >= MIN_ANSWER_SENTENCE and len(text.split()) >= 6
 
 
 @dataclass
@@ -74,11 +70,22 @@ def metadata_sha(given: dict[str, Any]) -> str:
 
 
 class Indexer:
-    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int):
+    """Writes documents. ``chunking`` decides the chunks; ``is_answer_sentence`` which
+    sentences get a sentence vector (the ones an answer may quote)."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        vectors: Callable[[], VectorIndex],
+        embedder: Embedder,
+        chunking: ChunkingSettings,
+        is_answer_sentence: Callable[[str], bool],
+    ) -> None:
         self.store = store
         self._vectors = vectors
         self.embedder = embedder
-        self.max_chars = max_chars
+        self.chunking = chunking
+        self.is_answer_sentence = is_answer_sentence
 
     @property
     def vectors(self) -> VectorIndex:
@@ -153,7 +160,7 @@ class Indexer:
             return doc_id
         document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
         status = "updated" if document.id in known else "added"
-        return Prepared(document, chunk_document(document, self.max_chars), given_sha, status)
+        return Prepared(document, chunk_document(document, self.chunking), given_sha, status)
 
     # ------------------------------------------------------------ documents
 
@@ -163,7 +170,7 @@ class Indexer:
             return "unchanged"
         status = "updated" if self.store.sha256_of(document.id) else "added"
         report = IngestReport([], [], [], [])
-        self._write([Prepared(document, chunk_document(document, self.max_chars), "", status)], report, False)
+        self._write([Prepared(document, chunk_document(document, self.chunking), "", status)], report, False)
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
@@ -174,7 +181,7 @@ class Indexer:
         todo = []
         for document in self.store.iter_documents():
             sha = self.store.given_metadata_sha(document.id) or ""
-            todo.append(Prepared(document, chunk_document(document, self.max_chars), sha, "updated"))
+            todo.append(Prepared(document, chunk_document(document, self.chunking), sha, "updated"))
         self._write(todo, report, progress)
         report.seconds = time.perf_counter() - started
         return report
@@ -220,7 +227,9 @@ class Indexer:
             for chunk in prepared.chunks:
                 text = embedding_text(doc.title, chunk)
                 shift = len(text) - len(chunk.text) - chunk.start
-                rows = [j for j, st in enumerate(chunk.sentences) if is_answer_sentence(doc.text[st.start:st.end])]
+                rows = [
+                    j for j, st in enumerate(chunk.sentences) if self.is_answer_sentence(doc.text[st.start:st.end])
+                ]
                 texts.append(text)
                 answerable.append(rows)
                 spans.append([(chunk.sentences[j].start + shift, chunk.sentences[j].end + shift) for j in rows])

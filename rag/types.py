@@ -88,8 +88,6 @@ class Passage:
     score: float
     chunk_ids: tuple[str, ...] = ()
     kind: str = "body"
-    dense_score: float | None = None
-    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from rag.answering import PassagesEvent
 from rag import errors as rag_errors
 
 SECRET = "secret-internal-detail-/var/lib/db"
@@ -39,11 +40,11 @@ class BrokenPipeline:
             raise RuntimeError(SECRET)
         return []
 
-    def ask(self, question, top_k=None, filters=None):
+    def ask(self, question, top_k=None, filters=None, mode=None):
         raise KeyError(SECRET)
 
-    def ask_stream(self, question, top_k=None, filters=None):
-        yield "passages", []
+    def ask_stream(self, question, top_k=None, filters=None, mode=None):
+        yield PassagesEvent([])
         raise ValueError(SECRET)
 
     def get_document(self, document_id):

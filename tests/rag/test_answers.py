@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering import CitationsEvent, DeltaEvent, DoneEvent, PassagesEvent
 from rag.citations import is_valid, markers
 from rag.errors import InvalidInput
 
@@ -121,8 +122,11 @@ def test_bad_filters_get_clear_errors(news_pipeline, filters):
 
 def test_stream_events_arrive_in_order_and_match_the_answer(news_pipeline):
     events = list(news_pipeline.ask_stream("What did Musk say about China and AI regulation?"))
-    kinds = [kind for kind, _ in events]
-    assert kinds[0] == "passages" and kinds[-2:] == ["citations", "done"]
-    deltas = [payload for kind, payload in events if kind == "delta"]
-    answer = events[-1][1]
-    assert " ".join(deltas) == answer.answer
+    assert isinstance(events[0], PassagesEvent)
+    assert isinstance(events[-2], CitationsEvent) and isinstance(events[-1], DoneEvent)
+    deltas = [event for event in events if isinstance(event, DeltaEvent)]
+    assert deltas and len(deltas) == len(events) - 3
+    assert [d.index for d in deltas] == list(range(len(deltas)))
+    answer = events[-1].answer
+    assert events[-2].citations == answer.citations and events[0].passages == answer.passages
+    assert " ".join(d.text for d in deltas) == answer.answer
