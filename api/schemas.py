@@ -1,7 +1,7 @@
 """Wire schemas of the HTTP API.
 
 They are kept apart from the library's dataclasses (``rag.types``,
-``rag.pipeline.DocumentInfo``) so the library can change without changing
+``rag.types.DocumentInfo``) so the library can change without changing
 the public contract; the ``from_*`` constructors are the only bridge.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from rag.serialize import answer_json, citation_json, passage_json
+from rag.types import Answer, Citation, Passage
 
 # ---------------------------------------------------------------- requests
 
@@ -112,11 +115,8 @@ class PassageOut(BaseModel):
     score: float = Field(description="Retrieval score; higher is better.")
 
     @classmethod
-    def from_passage(cls, p: Any) -> "PassageOut":
-        return cls(
-            document_id=p.document_id, title=p.title, section=p.section, page=p.page,
-            start=p.start, end=p.end, text=p.text, score=float(p.score),
-        )
+    def from_passage(cls, p: Passage) -> "PassageOut":
+        return cls.model_validate(passage_json(p))
 
 
 class CitationOut(BaseModel):
@@ -133,11 +133,8 @@ class CitationOut(BaseModel):
     score: float
 
     @classmethod
-    def from_citation(cls, c: Any) -> "CitationOut":
-        return cls(
-            n=c.n, document_id=c.document_id, title=c.title, section=c.section, page=c.page,
-            start=c.start, end=c.end, quote=c.quote, score=float(c.score),
-        )
+    def from_citation(cls, c: Citation) -> "CitationOut":
+        return cls.model_validate(citation_json(c))
 
 
 class AskResponse(BaseModel):
@@ -178,15 +175,8 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
 
     @classmethod
-    def from_answer(cls, a: Any) -> "AskResponse":
-        return cls(
-            question=a.question,
-            answer=a.answer,
-            abstained=bool(a.abstained),
-            citations=[CitationOut.from_citation(c) for c in a.citations],
-            passages=[PassageOut.from_passage(p) for p in a.passages],
-            timings_ms={str(k): float(v) for k, v in (a.timings_ms or {}).items()},
-        )
+    def from_answer(cls, a: Answer) -> "AskResponse":
+        return cls.model_validate(answer_json(a))
 
 
 class SearchResponse(BaseModel):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rag.config  # noqa: F401  (sets the offline and no-telemetry environment first)
+from rag.contract import PipelineProtocol
 from rag.errors import RagError
 from rag.loading import discover, load_file
 from rag.types import Document
@@ -102,7 +102,8 @@ class LangChainBaseline:
         if self._embeddings is None:
             from langchain_huggingface import HuggingFaceEmbeddings
 
-            self._embeddings = HuggingFaceEmbeddings(model_name=self.model_name)
+            # nothing is fetched from a model hub: the model is a local folder
+            self._embeddings = HuggingFaceEmbeddings(model_name=self.model_name, model_kwargs={"local_files_only": True})
         return self._embeddings
 
     def split(self, documents: Sequence[Document]) -> list[Any]:
@@ -173,9 +174,15 @@ class LangChainBaseline:
         return results
 
     def _open(self, persist: Path) -> Any:
+        from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
-        return Chroma(collection_name=COLLECTION, embedding_function=self.embeddings, persist_directory=str(persist))
+        return Chroma(
+            collection_name=COLLECTION,
+            embedding_function=self.embeddings,
+            persist_directory=str(persist),
+            client_settings=ChromaSettings(anonymized_telemetry=False, is_persistent=True, persist_directory=str(persist)),
+        )
 
     def _fingerprint(self, documents: Sequence[Document]) -> str:
         digest = hashlib.sha256(f"{Path(self.model_name).name}|{self.chunk_size}|{self.chunk_overlap}".encode())
@@ -187,7 +194,7 @@ class LangChainBaseline:
 class PipelineBaseline:
     """One retrieval mode of the service (``"bm25"`` or ``"dense"``) with the baseline ``search`` shape."""
 
-    def __init__(self, pipeline: Any, mode: str):
+    def __init__(self, pipeline: PipelineProtocol, mode: str):
         self.pipeline = pipeline
         self.mode = mode
 

@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote as _quote
 
+from rag.config import Settings, settings_hash
+from rag.contract import PipelineProtocol
+from rag.serialize import answer_json
+
 from eval.baselines import LangChainBaseline, PipelineBaseline, passage_dict
 from eval.datasets import Question, load_dataset, locate
 from eval.metrics import (
@@ -98,14 +102,14 @@ class Service(Protocol):
 class InProcessService:
     """The service as a ``rag.pipeline.Pipeline`` in this process."""
 
-    def __init__(self, pipeline: Any):
+    def __init__(self, pipeline: PipelineProtocol):
         self.pipeline = pipeline
         self.notes: list[str] = []
         self.ingest_report: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
 
     @classmethod
-    def open(cls, settings: Any, corpus: Path, progress: bool = False) -> InProcessService:
+    def open(cls, settings: Settings, corpus: Path, progress: bool = False) -> InProcessService:
         """A pipeline on ``settings`` with ``corpus`` ingested (a no-op when already ingested)."""
         from rag.pipeline import Pipeline
 
@@ -124,14 +128,7 @@ class InProcessService:
 
     def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
         """The pipeline's answer as the JSON shape of ``POST /ask``."""
-        answer = self.pipeline.ask(question, top_k=top_k)
-        return {
-            "answer": answer.answer,
-            "abstained": answer.abstained,
-            "citations": [asdict(c) for c in answer.citations],
-            "passages": [passage_dict(p) for p in answer.passages],
-            "timings_ms": dict(answer.timings_ms),
-        }
+        return answer_json(self.pipeline.ask(question, top_k=top_k))
 
     def search(self, query: str, top_k: int) -> list[dict[str, Any]]:
         """The pipeline's hybrid search results as dicts."""
@@ -264,7 +261,7 @@ def select_questions(questions: Sequence[Question], limit: int | None = None, su
     return [q for q in questions if q.id in chosen]
 
 
-def corpus_for(dataset: str, settings: Any) -> Path:
+def corpus_for(dataset: str, settings: Settings) -> Path:
     """The corpus a dataset's questions are about: the built-in one for ``news``, else the shared corpus."""
     return Path(settings.corpus_dir) if dataset_label(dataset).startswith("news") else Path(settings.shared_corpus)
 
@@ -442,11 +439,9 @@ def make_embedder(model_name: str | None = None) -> Callable[[list[str]], Any]:
     return lambda texts: model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False).tolist()
 
 
-def run(options: RunOptions, settings: Any = None) -> RunResult:
+def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
     """Run the dataset through the service (and baselines) and summarize it."""
     from tqdm import tqdm
-
-    from rag.config import Settings
 
     settings = settings or Settings()
     questions = select_questions(load_dataset(options.dataset), options.limit, options.subset)
@@ -457,7 +452,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
     setup: dict[str, Any] = {"corpus": str(corpus), "data_dir": str(data_dir)}
     began = time.perf_counter()
     if options.url:
-        key = settings.api_key.get_secret_value() if getattr(settings, "api_key", None) else None
+        key = settings.api_key.get_secret_value() if settings.api_key is not None else None
         service: Service = HttpService(options.url, api_key=key)
     else:
         if not corpus.is_dir():
@@ -472,7 +467,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
         if options.baselines:
             baselines, baseline_notes = build_baselines(service, corpus, data_dir, settings, setup)
             notes.extend(baseline_notes)
-        embed = make_embedder(getattr(settings, "embedding_model", None))
+        embed = make_embedder(settings.embedding_model)
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
         results = [evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k) for q in bar]
     finally:
@@ -485,6 +480,9 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
             "mode": "http" if options.url else "in-process",
             "url": options.url,
             "setup": setup,
+            # the tuning the answers ran with (in HTTP mode: this process's settings, not necessarily the server's)
+            "settings_hash": settings_hash(settings),
+            "settings": settings.tuning(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
     )
@@ -492,7 +490,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
 
 
 def build_baselines(
-    service: Service, corpus: Path, data_dir: Path, settings: Any, setup: dict[str, Any]
+    service: Service, corpus: Path, data_dir: Path, settings: Settings, setup: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """The BM25, dense and LangChain baselines for this run (LangChain's index kept under ``data_dir``)."""
     baselines: dict[str, Any] = {}

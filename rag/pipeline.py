@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generator
@@ -47,27 +47,16 @@ from .indexing import Indexer, IngestReport
 from .retrieval import Retriever
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
-from .types import Answer, Document, Passage
+from .types import Answer, Document, DocumentInfo, Passage
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Pipeline", "IngestReport", "DocumentInfo"]
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    id: str
-    title: str
-    source: str
-    sha256: str
-    metadata: dict[str, Any]
-    chunk_count: int
-    char_count: int
-    page_count: int
-    ingested_at: str
-
-
 class Pipeline:
+    """Implements ``rag.contract.PipelineProtocol``."""
+
     def __init__(self, settings: Settings | None = None, *, allow_index_mismatch: bool = False):
         self.settings = settings or Settings()
         self.data_dir = Path(self.settings.data_dir)

@@ -112,3 +112,18 @@ class Answer:
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text."""
+
+    id: str
+    title: str
+    source: str
+    sha256: str
+    metadata: dict[str, Any]
+    chunk_count: int
+    char_count: int
+    page_count: int
+    ingested_at: str  # ISO 8601, UTC

@@ -20,6 +20,9 @@ class SlowPipeline:
     def __init__(self) -> None:
         self.release = threading.Event()
 
+    def open(self) -> "SlowPipeline":
+        return self
+
     def counts(self) -> dict:
         self.release.wait(60)
         return {"documents": 1, "chunks": 1}
@@ -32,6 +35,9 @@ class SlowPipeline:
 
 
 class BrokenPipeline:
+    def open(self) -> "BrokenPipeline":
+        return self
+
     def counts(self) -> dict:
         return {"documents": 1, "chunks": 1}
 
