@@ -18,8 +18,8 @@ Concurrency comes from threads instead (see ``api.deps.Service``).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
 
 import anyio
 import anyio.to_thread

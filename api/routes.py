@@ -166,7 +166,8 @@ async def health() -> Health:
 @operations.get("/ready", response_model=Ready, summary="The index is open", responses=_errors(503))
 async def ready(runtime: RuntimeDep) -> Ready:
     service = get_service(runtime)  # raises the 503 while starting
-    return Ready(**await service.read(service.pipeline.counts))
+    counts = await service.read(service.pipeline.counts)
+    return Ready(documents=counts["documents"], chunks=counts["chunks"])
 
 
 @operations.get(

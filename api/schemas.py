@@ -115,7 +115,7 @@ class PassageOut(BaseModel):
     score: float = Field(description="Retrieval score; higher is better.")
 
     @classmethod
-    def from_passage(cls, p: Passage) -> "PassageOut":
+    def from_passage(cls, p: Passage) -> PassageOut:
         return cls.model_validate(passage_json(p))
 
 
@@ -133,7 +133,7 @@ class CitationOut(BaseModel):
     score: float
 
     @classmethod
-    def from_citation(cls, c: Citation) -> "CitationOut":
+    def from_citation(cls, c: Citation) -> CitationOut:
         return cls.model_validate(citation_json(c))
 
 
@@ -175,7 +175,7 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
 
     @classmethod
-    def from_answer(cls, a: Answer) -> "AskResponse":
+    def from_answer(cls, a: Answer) -> AskResponse:
         return cls.model_validate(answer_json(a))
 
 
@@ -213,7 +213,7 @@ class DocumentOut(BaseModel):
     ingested_at: str = Field(description="ISO 8601 time of the last change.")
 
     @classmethod
-    def from_info(cls, info: Any) -> "DocumentOut":
+    def from_info(cls, info: Any) -> DocumentOut:
         return cls(
             id=info.id, title=info.title, source=info.source, sha256=info.sha256, metadata=dict(info.metadata or {}),
             chunk_count=info.chunk_count, char_count=info.char_count, page_count=info.page_count,

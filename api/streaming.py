@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator
+from typing import Any
 
 from fastapi.responses import StreamingResponse
 
@@ -31,12 +32,12 @@ _END = object()
 
 
 def wants_events(accept: str | None) -> bool:
-    return bool(accept) and MEDIA_TYPE in accept.lower()
+    return accept is not None and MEDIA_TYPE in accept.lower()
 
 
 def format_event(event: str, data: Any) -> bytes:
     # json.dumps escapes newlines, so the data always fits on one line.
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode("utf-8")
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _payload(event: AnswerEvent) -> Any:

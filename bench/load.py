@@ -60,7 +60,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +185,7 @@ def rss_bytes(pid: int) -> int | None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --------------------------------------------------------------------------- the server
@@ -360,7 +360,7 @@ async def sample_rss(pid: int, stop: asyncio.Event) -> int | None:
         try:
             await asyncio.wait_for(stop.wait(), RSS_SAMPLE_SECONDS)
             return peak
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 

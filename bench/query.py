@@ -50,9 +50,9 @@ def main() -> None:
     for _ in range(args.rounds):
         for q in questions:
             for name, call in (
-                ("search", lambda: pipeline.search(q, top_k=10)),
-                ("ask", lambda: pipeline.ask(q, top_k=8)),
-                ("langchain similarity_search", lambda: baseline.search(q, k=10)),
+                ("search", lambda q=q: pipeline.search(q, top_k=10)),
+                ("ask", lambda q=q: pipeline.ask(q, top_k=8)),
+                ("langchain similarity_search", lambda q=q: baseline.search(q, k=10)),
             ):
                 started = time.perf_counter()
                 call()

@@ -208,8 +208,8 @@ def passage_dict(passage: Any) -> Result:
     get = passage.get if isinstance(passage, dict) else lambda key, default=None: getattr(passage, key, default)
     return {
         "document_id": get("document_id"),
-        "start": int(get("start")),
-        "end": int(get("end")),
+        "start": int(get("start", 0)),
+        "end": int(get("end", 0)),
         "text": get("text") or get("quote") or "",
         "score": float(get("score") or 0.0),
     }

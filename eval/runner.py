@@ -20,14 +20,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote as _quote
-
-from rag.config import Settings, settings_hash
-from rag.contract import PipelineProtocol
-from rag.serialize import answer_json
 
 from eval.baselines import LangChainBaseline, PipelineBaseline, passage_dict
 from eval.datasets import Question, load_dataset, locate
@@ -38,10 +34,10 @@ from eval.metrics import (
     abstention_scores,
     average,
     average_by_category,
-    cited_sentence_share,
     citation_precision,
-    covers,
     citation_recall,
+    cited_sentence_share,
+    covers,
     embedding_similarity,
     is_valid_citation,
     latency_summary,
@@ -50,6 +46,9 @@ from eval.metrics import (
     strip_citation_markers,
     token_f1,
 )
+from rag.config import Settings, settings_hash
+from rag.contract import PipelineProtocol
+from rag.serialize import answer_json
 
 SEARCH_K = 10
 FAST_PER_CATEGORY = 4

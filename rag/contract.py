@@ -16,13 +16,14 @@ filters: ``{"document_ids": [...], "jurisdiction": str | [str], "doc_type": str 
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
-from typing import Any, Generator, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .answering import AnswerEvent
 from .indexing import IngestReport
 from .retrieval import MODES as SEARCH_MODES
-from .types import Answer, Document, DocumentInfo, Passage
+from .types import AddStatus, Answer, Document, DocumentInfo, Passage
 
 __all__ = ["PipelineProtocol", "SEARCH_MODES"]
 
@@ -41,7 +42,7 @@ class PipelineProtocol(Protocol):
 
     def ingest(self, paths: list[Path], metadata: dict | None = None, progress: bool = False) -> IngestReport: ...
 
-    def add_document(self, document: Document) -> tuple[str, DocumentInfo]:
+    def add_document(self, document: Document) -> tuple[AddStatus, DocumentInfo]:
         """Status "added", "updated" or "unchanged" (same sha256: nothing is written)."""
         ...
 

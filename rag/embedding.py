@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self.device = device
-        self._model = None
+        self._model: Any = None
 
     @property
     def model(self):

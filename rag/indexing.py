@@ -22,9 +22,10 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Literal
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -32,11 +33,11 @@ from tqdm.auto import tqdm
 from .chunking import chunk_document, embedding_text
 from .config import ChunkingSettings
 from .embedding import Embedder
-from .errors import RagError
+from .errors import FileUnreadable, RagError, StorageError
 from .loading import discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
-from .types import Chunk, Document
+from .types import AddStatus, Chunk, Document
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class Prepared:
     document: Document
     chunks: list[Chunk]
     given_metadata_sha: str
-    status: str  # added | updated
+    status: Literal["added", "updated"]
 
 
 @dataclass
@@ -138,7 +139,7 @@ class Indexer:
         from .loading import document_id
 
         if not path.exists():
-            raise _NotFound(f"{path}: no such file or folder")
+            raise FileUnreadable(f"{path}: no such file or folder")
         try:
             rel = path.relative_to(root).as_posix()
         except ValueError:
@@ -150,8 +151,9 @@ class Indexer:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise _NotFound(f"{path}: cannot read ({exc.strerror})") from None
-        doc_id = given.get("id") if isinstance(given.get("id"), str) else document_id(rel)
+            raise FileUnreadable(f"{path}: cannot read ({exc.strerror})") from None
+        given_id = given.get("id")
+        doc_id = given_id if isinstance(given_id, str) else document_id(rel)
         sha = hashlib.sha256(data).hexdigest()
         if known.get(doc_id) == sha:
             if self.store.given_metadata_sha(doc_id) != given_sha:
@@ -159,18 +161,20 @@ class Indexer:
                 self.store.update_metadata(doc_id, document.title, document.metadata, given_sha)
             return doc_id
         document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
-        status = "updated" if document.id in known else "added"
+        status: Literal["added", "updated"] = "updated" if document.id in known else "added"
         return Prepared(document, chunk_document(document, self.chunking), given_sha, status)
 
     # ------------------------------------------------------------ documents
 
-    def add_document(self, document: Document) -> str:
+    def add_document(self, document: Document) -> AddStatus:
         """Store one already-loaded document: "added", "updated" or "unchanged"."""
         if self.store.sha256_of(document.id) == document.sha256:
             return "unchanged"
-        status = "updated" if self.store.sha256_of(document.id) else "added"
+        status: Literal["added", "updated"] = "updated" if self.store.sha256_of(document.id) else "added"
         report = IngestReport([], [], [], [])
         self._write([Prepared(document, chunk_document(document, self.chunking), "", status)], report, False)
+        if report.failed:  # logged where it happened; the caller must not read it as a success
+            raise StorageError(f"the document {document.id!r} could not be stored; nothing was changed")
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
@@ -256,7 +260,7 @@ class Indexer:
 
     def _embed(
         self, texts: list[str], spans: list[list[tuple[int, int]]], bar
-    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """Chunk vectors and, per chunk, one vector per answer sentence.
 
         With a mean-pooling model one forward pass per chunk gives both (sentence
@@ -268,7 +272,7 @@ class Indexer:
         else:
             chunk_vectors = self.embedder.embed_documents(texts)
             bar.update(len(texts))
-            pooled = [[None] * len(s) for s in spans]
+            pooled = [[None for _ in s] for s in spans]
         missing = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
         if missing:
             alone = self.embedder.embed_documents([" ".join(texts[i][slice(*spans[i][j])].split()) for i, j in missing])
@@ -291,5 +295,4 @@ class Indexer:
             self.store.journal_close(entry)
 
 
-class _NotFound(RagError):
-    code = "not_found"
+

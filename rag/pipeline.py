@@ -25,11 +25,12 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generator
+from typing import Any
 
 from .answering import (
     Answerer,
@@ -47,7 +48,7 @@ from .indexing import Indexer, IngestReport
 from .retrieval import Retriever
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
-from .types import Answer, Document, DocumentInfo, Passage
+from .types import AddStatus, Answer, Document, DocumentInfo, Passage
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Pipeline:
                     self.indexer.recover()
         return self._vectors
 
-    def open(self) -> "Pipeline":
+    def open(self) -> Pipeline:
         """Open everything now (the server does this at start, not on the first request)."""
         self._vector_index()
         self.embedder.model  # noqa: B018 - loads the model
@@ -113,7 +114,7 @@ class Pipeline:
         self._executor.shutdown(wait=True)
         self.store.close()
 
-    def __enter__(self) -> "Pipeline":
+    def __enter__(self) -> Pipeline:
         return self
 
     def __exit__(
@@ -132,7 +133,7 @@ class Pipeline:
             return None
         return self.ingest([self.settings.corpus_dir], progress=progress)
 
-    def add_document(self, document: Document) -> tuple[str, DocumentInfo]:
+    def add_document(self, document: Document) -> tuple[AddStatus, DocumentInfo]:
         status = self.indexer.add_document(document)
         return status, self.get_document(document.id)
 

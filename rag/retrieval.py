@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from .config import RetrievalSettings
 from .embedding import Embedder
 from .errors import InvalidInput
-from .config import RetrievalSettings
 from .store.documents import DocumentStore, StoredChunk
-from .terms import asks_about_requirements, query_terms
 from .store.vectors import VectorIndex
+from .terms import asks_about_requirements, query_terms
 from .types import Passage
 
 MODES = ("hybrid", "dense", "bm25")

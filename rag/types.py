@@ -7,7 +7,10 @@ text), end exclusive, so ``document.text[start:end]`` is the span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+# What storing a document did: a new id, new content under a known id, or the same content again (a no-op).
+AddStatus = Literal["added", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)

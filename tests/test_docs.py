@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from rag.cli import COMMANDS
 from pydantic import BaseModel
 
+from rag.cli import COMMANDS
 from rag.config import LEGACY_ENV, PROJECT_ROOT, Settings
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -14,8 +14,9 @@ answerer, extractive or generated, must keep the citation rule: every
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol, Union, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -81,7 +82,7 @@ class DoneEvent:
     kind: str = field(default="done", init=False)
 
 
-AnswerEvent = Union[PassagesEvent, DeltaEvent, CitationsEvent, DoneEvent]
+AnswerEvent = PassagesEvent | DeltaEvent | CitationsEvent | DoneEvent
 
 
 @runtime_checkable

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..citations import display_quote, is_valid
 from ..config import AnsweringSettings
 from ..store.documents import StoredChunk
 from ..terms import asks_about_requirements, base_form, query_terms
-from ..types import Answer, Citation, Passage, Sentence
+from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
 from .sentences import AnswerSentenceRule
 

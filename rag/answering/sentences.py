@@ -15,7 +15,7 @@ class AnswerSentenceRule:
     min_words: int
 
     @classmethod
-    def from_settings(cls, settings: AnsweringSettings) -> "AnswerSentenceRule":
+    def from_settings(cls, settings: AnsweringSettings) -> AnswerSentenceRule:
         return cls(settings.min_sentence_chars, settings.min_sentence_words)
 
     def __call__(self, text: str) -> bool:

@@ -17,10 +17,11 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,8 @@ class DocumentStore:
     def journal_open(self, chunk_ids: list[str]) -> int:
         with self.transaction() as db:
             cur = db.execute("INSERT INTO journal(chunk_ids) VALUES (?)", (json.dumps(chunk_ids),))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT always sets it
+            return cur.lastrowid
 
     def journal_close(self, entry: int) -> None:
         with self.transaction() as db:
@@ -194,7 +196,7 @@ class DocumentStore:
         db: sqlite3.Connection,
         document: Document,
         chunks: list[Chunk],
-        sentence_vectors: list[np.ndarray | None],
+        sentence_vectors: Sequence[np.ndarray | None],
         given_metadata_sha: str = "",
     ) -> None:
         """Write a document with its chunks and lexical entries, replacing any earlier
@@ -211,7 +213,7 @@ class DocumentStore:
                 document.text,
                 json.dumps(document.metadata, ensure_ascii=False, default=str),
                 json.dumps([[p.page, p.start, p.end] for p in document.pages]),
-                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 given_metadata_sha,
             ),
         )

@@ -11,8 +11,9 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -44,11 +45,11 @@ class LiveServer:
     def pipeline(self) -> Any:
         return self.app.state.runtime.pipeline
 
-    def start(self, wait_ready: bool = True) -> "LiveServer":
+    def start(self, wait_ready: bool = True) -> LiveServer:
         self._thread.start()
         return self.wait(ready=wait_ready)
 
-    def wait(self, ready: bool = True) -> "LiveServer":
+    def wait(self, ready: bool = True) -> LiveServer:
         """Until /ready (or only /health) answers 200."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         path = "/ready" if ready else "/health"
@@ -191,7 +192,7 @@ def make_pdf(pages: list[list[str]], title: str = "Generated document") -> bytes
 
     objects: list[bytes] = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        ("<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages))), len(pages))).encode(),
+        f"<< /Type /Pages /Kids [{' '.join(f'{5 + 2 * i} 0 R' for i in range(len(pages)))}] /Count {len(pages)} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
         f"<< /Title ({escape(title)}) >>".encode("latin-1"),
     ]

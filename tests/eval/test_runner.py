@@ -23,7 +23,7 @@ import pytest
 from eval.datasets import Evidence, Question
 from eval.gate import Failure, check, gate, load_thresholds, lower_is_better
 from eval.report import problems, worst_questions, write_report
-from eval.runner import HttpService, evaluate_question, gate_key, RunOptions, select_questions, summarize
+from eval.runner import HttpService, RunOptions, evaluate_question, gate_key, select_questions, summarize
 
 DATASET = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "news.jsonl"
 
