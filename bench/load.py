@@ -46,10 +46,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import itertools
 import json
-import math
 import os
 import platform
 import shutil
@@ -66,52 +64,26 @@ from typing import Any
 
 import httpx
 
+from eval.metrics import percentile  # the one percentile definition (nearest rank)
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
 DEFAULT_DATA_DIR = RESULTS_DIR / "data-corpus"
 DEFAULT_BUILTIN_DATA_DIR = RESULTS_DIR / "data-builtin"
 DEFAULT_OUTPUT = RESULTS_DIR / "load.json"
 SERVER_LOG = RESULTS_DIR / "load-server.log"
-INGEST_MARKER = "bench-load-ingest.json"
 
 QUESTION_COUNT = 30
 RSS_SAMPLE_SECONDS = 0.1
-
-# Used only when the evaluation set cannot be read.
-FALLBACK_QUESTIONS = [
-    "Which AI practices does the EU AI Act prohibit outright?",
-    "What obligations do providers of high-risk AI systems have under the EU AI Act?",
-    "When do the EU AI Act's rules on general-purpose AI models start to apply?",
-    "What transparency duties apply to deployers of deepfake systems in the EU?",
-    "What are the seven key requirements for trustworthy AI set out by the EU High-Level Expert Group?",
-    "What makes a model a dual-use foundation model under the 2023 US executive order on AI?",
-    "What are the four functions of the NIST AI Risk Management Framework core?",
-    "What does the Blueprint for an AI Bill of Rights say about algorithmic discrimination?",
-    "What duties does the Colorado AI Act place on developers of high-risk AI systems?",
-    "What are the five principles of the UK's pro-innovation approach to AI regulation?",
-    "What did the countries signing the Bletchley Declaration agree on?",
-    "What do China's interim measures on generative AI require of service providers?",
-    "What are the OECD AI principles?",
-    "What does the UNESCO recommendation say about the ethics of artificial intelligence?",
-    "What did Elon Musk say about China's attitude towards international rules for AI?",
-    "What is the fine for breaching the EU AI Act's prohibited practices?",
-]
-
 
 # --------------------------------------------------------------------------- setup
 
 
 def pick_questions(count: int = QUESTION_COUNT) -> tuple[list[str], str]:
     """About ``count`` questions spread evenly over the corpus evaluation set, and where they came from."""
-    try:
-        from eval.datasets import load_dataset
+    from eval.datasets import load_dataset
 
-        questions = [q.question for q in load_dataset("corpus")]
-    except Exception as exc:  # a missing or invalid dataset must not stop the benchmark
-        print(f"note: the corpus evaluation set could not be read ({exc}); using the built-in questions")
-        return list(FALLBACK_QUESTIONS), "built-in list"
-    if not questions:
-        return list(FALLBACK_QUESTIONS), "built-in list"
+    questions = [q.question for q in load_dataset("corpus")]
     step = max(1, len(questions) // count)
     return questions[::step][:count], f"eval dataset 'corpus' (every {step}th of {len(questions)})"
 
@@ -125,26 +97,8 @@ def rag_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "rag.cli"]
 
 
-def corpus_fingerprint(corpus: Path) -> str:
-    """Changes when any file of the corpus is added, removed, resized or touched."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(corpus)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def prepare_shared(data_dir: Path, corpus: Path) -> None:
-    """Ingest the shared corpus into ``data_dir`` unless a finished ingest of the same files is recorded there."""
-    marker = data_dir / INGEST_MARKER
-    fingerprint = corpus_fingerprint(corpus)
-    try:
-        recorded = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        recorded = {}
-    if recorded.get("corpus") == str(corpus) and recorded.get("fingerprint") == fingerprint:
-        print(f"data: reusing {data_dir} (shared corpus already ingested)")
-        return
+    """Ingest the shared corpus into ``data_dir`` (files already stored unchanged are skipped quickly)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     command = rag_command() + ["ingest", "-q", str(corpus)]
     print(f"data: ingesting {corpus} into {data_dir} (several minutes the first time) ...", flush=True)
@@ -152,10 +106,6 @@ def prepare_shared(data_dir: Path, corpus: Path) -> None:
     result = subprocess.run(command, env=server_env(data_dir), cwd=ROOT)
     if result.returncode != 0:
         raise SystemExit(f"error: `rag ingest` failed with exit status {result.returncode}; see its output above")
-    marker.write_text(
-        json.dumps({"corpus": str(corpus), "fingerprint": fingerprint, "ingested": now()}, indent=2) + "\n",
-        encoding="utf-8",
-    )
     print(f"data: ingest done in {time.perf_counter() - started:.0f} s")
 
 
@@ -285,14 +235,6 @@ class LevelResult:
     peak_rss_mb: float | None = None
     warmup_requests: int = 0
     warmup_errors: int = 0
-
-
-def percentile(sorted_values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
 async def run_clients(

@@ -354,11 +354,8 @@ class DocumentStore:
             params.extend(document_ids)
         sql += " ORDER BY score LIMIT ?"
         params.append(limit)
-        with self.connection() as db:
-            try:
-                rows = db.execute(sql, params).fetchall()
-            except sqlite3.OperationalError:
-                return []
+        with self.connection() as db:  # every term is quoted: the MATCH expression is always well formed
+            rows = db.execute(sql, params).fetchall()
         return [(r["id"], -float(r["score"])) for r in rows]
 
     def document_frequencies(self, terms: list[str]) -> dict[str, int]:
@@ -366,11 +363,8 @@ class DocumentStore:
         out: dict[str, int] = {}
         with self.connection() as db:
             for term in terms:
-                try:
-                    row = db.execute(
-                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
-                    ).fetchone()
-                    out[term] = int(row[0])
-                except sqlite3.OperationalError:
-                    out[term] = 0
+                row = db.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
+                ).fetchone()
+                out[term] = int(row[0])
         return out
