@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "CHUNKER_VERSION",
     "settings_hash",
+    "with_setting",
     "LEGACY_ENV",
 ]
 
