@@ -99,9 +99,10 @@ async def ask(body: AskRequest, request: Request, service: ServiceDep) -> Any:
 
 @qa.post("/search", response_model=SearchResponse, summary="Find passages", responses=_errors(400, 401, 422, 503))
 async def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
-    """Hybrid (dense + lexical) search; each passage's text is the exact span [start:end] of its document."""
+    """Hybrid (dense + lexical) search, or one index alone (``mode``); each passage's text is the exact
+    span [start:end] of its document."""
     filters = body.filters.as_dict() if body.filters else None
-    passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters)
+    passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters, mode=body.mode)
     return SearchResponse(results=[PassageOut.from_passage(p) for p in passages])
 
 

@@ -76,6 +76,10 @@ class SearchRequest(BaseModel):
         default=None, ge=1, le=100, description="Passages returned (default: the server's search_top_k, 10).", examples=[10]
     )
     filters: Filters | None = Field(default=None, description="Restrict the documents searched.")
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        default="hybrid",
+        description="hybrid: dense and BM25 fused (what answers use); dense or bm25: one index alone, as a baseline.",
+    )
 
 
 class TextDocumentIn(BaseModel):
