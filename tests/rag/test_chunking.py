@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BUILTIN_CORPUS, shared_corpus_path
 
 from rag.chunking import chunk_document, split_sentences
 from rag.config import ChunkingSettings
 from rag.loading import discover, load_bytes, load_file
 from rag.structure import find_headings
+from tests.helpers import BUILTIN_CORPUS, shared_corpus_path
 
 
 def _corpus_files():

@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import BUILTIN_CORPUS
+
+from tests.helpers import BUILTIN_CORPUS
 
 
 def rag(*args: str, data_dir) -> subprocess.CompletedProcess:

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BUILTIN_CORPUS, make_settings
 
 from rag.pipeline import Pipeline
 from rag.store.vectors import VectorIndex
+from tests.helpers import BUILTIN_CORPUS, make_settings
 
 
 def _state(pipeline: Pipeline) -> tuple[set[str], set[str], int]:
