@@ -186,8 +186,7 @@ class HttpService:
                 self._texts[document_id] = None
             else:
                 response.raise_for_status()
-                is_json = response.headers.get("content-type", "").startswith("application/json")
-                self._texts[document_id] = str(response.json()["text"]) if is_json else response.text
+                self._texts[document_id] = response.text
         return self._texts[document_id]
 
     def mode_searcher(self, mode: str) -> Any | None:

@@ -88,6 +88,7 @@ def test_filters_exclude_what_they_should(corpus_pipeline):
     assert laws_2024 and {p.document_id for p in laws_2024} <= {"eu__eu-ai-act-2024-1689.txt", "us-states__colorado-ai-act-sb24-205.md"}
     assert corpus_pipeline.search(question, filters={"jurisdiction": "atlantis"}) == []
     answer = corpus_pipeline.ask("What must providers of general-purpose AI models publish?", filters={"jurisdiction": "eu"})
+    assert not answer.abstained and answer.citations, answer.answer
     assert all(c.document_id.startswith("eu__") for c in answer.citations)
 
 
