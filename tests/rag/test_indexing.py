@@ -166,7 +166,7 @@ def test_interrupted_write_is_rolled_back_on_open(settings):
     pipeline.ingest([BUILTIN_CORPUS])
     vectors = pipeline._vector_index()
     orphan = "ghost.txt:000000000000:00000"
-    entry = pipeline.store.journal_open([orphan])
+    pipeline.store.journal_open([orphan])
     import numpy as np
 
     vectors.upsert([orphan], np.ones((1, 384), dtype=np.float32) / np.sqrt(384), [{"document_id": "ghost.txt", "kind": "body"}])
