@@ -26,4 +26,4 @@ eval: install
 	$(VENV)/bin/rag eval --dataset corpus
 
 bench: install
-	$(PY) bench/ingest.py && $(PY) bench/query.py && $(PY) bench/load.py
+	$(PY) -m bench.ingest && $(PY) -m bench.query && $(PY) -m bench.load

@@ -22,10 +22,10 @@ What it measures
     each level starts with a few unmeasured seconds of load at its concurrency.
 
 How to run it
-    .venv/bin/python bench/load.py                     # levels 1, 8, 32 clients, 20 s each
-    .venv/bin/python bench/load.py --quick             # smoke run: 1 and 4 clients, 5 s each
-    .venv/bin/python bench/load.py --clients 1,2,4 --seconds 30
-    .venv/bin/python bench/load.py --builtin --data-dir /tmp/loadtest   # the built-in corpus only
+    .venv/bin/python -m bench.load                     # levels 1, 8, 32 clients, 20 s each
+    .venv/bin/python -m bench.load --quick             # smoke run: 1 and 4 clients, 5 s each
+    .venv/bin/python -m bench.load --clients 1,2,4 --seconds 30
+    .venv/bin/python -m bench.load --builtin --data-dir /tmp/loadtest   # the built-in corpus only
 
     The first run ingests the shared corpus (``RAG_SHARED_CORPUS``, by default
     ``../shared/corpus`` beside the checkout) into ``bench/results/data-corpus``
@@ -50,9 +50,6 @@ import itertools
 import json
 import os
 import platform
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -60,10 +57,10 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 
+from api.process import ServerProcess, free_port, serve_command
 from eval.metrics import percentile  # the one percentile definition (nearest rank)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,19 +85,10 @@ def pick_questions(count: int = QUESTION_COUNT) -> tuple[list[str], str]:
     return questions[::step][:count], f"eval dataset 'corpus' (every {step}th of {len(questions)})"
 
 
-def rag_command() -> list[str]:
-    """The ``rag`` command of the interpreter running this script."""
-    beside = Path(sys.executable).with_name("rag")
-    if beside.is_file():
-        return [str(beside)]
-    found = shutil.which("rag")
-    return [found] if found else [sys.executable, "-m", "rag.cli"]
-
-
 def prepare_shared(data_dir: Path, corpus: Path) -> None:
     """Ingest the shared corpus into ``data_dir`` (files already stored unchanged are skipped quickly)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = rag_command() + ["ingest", "-q", str(corpus)]
+    command = [sys.executable, "-m", "rag.cli", "ingest", "-q", str(corpus)]
     print(f"data: ingesting {corpus} into {data_dir} (several minutes the first time) ...", flush=True)
     started = time.perf_counter()
     result = subprocess.run(command, env=server_env(data_dir), cwd=ROOT)
@@ -114,12 +102,6 @@ def server_env(data_dir: Path) -> dict[str, str]:
     env["RAG_DATA_DIR"] = str(data_dir)
     env.setdefault("RAG_LOG_LEVEL", "warning")
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -139,71 +121,6 @@ def now() -> str:
 
 
 # --------------------------------------------------------------------------- the server
-
-
-class Server:
-    """``rag serve`` in a subprocess of its own session, so Ctrl-C reaches only this script."""
-
-    def __init__(self, data_dir: Path, port: int, log_path: Path) -> None:
-        self.port = port
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.log_path = log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            rag_command() + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env(data_dir),
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def wait_ready(self, timeout: float) -> dict[str, Any]:
-        """Poll /ready until it answers 200; fail early if the process exits."""
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=5.0, trust_env=False) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"the server exited with status {self.process.returncode} before it was ready; "
-                        f"last lines of {self.log_path}:\n{self.log_tail()}"
-                    )
-                try:
-                    response = await client.get("/ready")
-                    if response.status_code == 200:
-                        return response.json()
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise RuntimeError(f"the server was not ready after {timeout:.0f} s; see {self.log_path}")
-
-    def stop(self, grace: float = 30.0) -> int | None:
-        """Interrupt the server as Ctrl-C would (uvicorn shuts down gracefully), then escalate if it hangs."""
-        try:
-            for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
-                if self.process.poll() is not None:
-                    break
-                self.process.send_signal(sig)
-                try:
-                    self.process.wait(timeout=wait)
-                except subprocess.TimeoutExpired:
-                    print(f"server: still running {wait:.0f} s after {sig.name}", file=sys.stderr)
-            return self.process.poll()
-        finally:
-            self._log.close()
 
 
 # --------------------------------------------------------------------------- load
@@ -275,14 +192,14 @@ async def run_clients(
     return samples, time.perf_counter() - started
 
 
-async def prime(server: Server, questions: list[str], args: argparse.Namespace) -> tuple[int, float]:
+async def prime(server: ServerProcess, questions: list[str], args: argparse.Namespace) -> tuple[int, float]:
     """Ask every question once, one at a time: the first requests of a fresh server are slow
     (pages of the stores read from disk, the model's first passes at each input length), and
     that start-up cost is not what the levels measure. Returns (failed requests, seconds)."""
     started = time.perf_counter()
     failed = 0
     timeout = httpx.Timeout(args.timeout, connect=10.0)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=timeout, trust_env=False) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout, trust_env=False) as client:
         for question in questions:
             try:
                 response = await client.post("/ask", json={"question": question, "top_k": args.top_k})
@@ -307,11 +224,11 @@ async def sample_rss(pid: int, stop: asyncio.Event) -> int | None:
 
 
 async def run_level(
-    server: Server, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace
+    server: ServerProcess, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace
 ) -> LevelResult:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(args.timeout, connect=10.0)
-    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=timeout, trust_env=False) as client:
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout, trust_env=False) as client:
         stop = asyncio.Event()
         rss_task = asyncio.create_task(sample_rss(server.pid, stop))
         try:
@@ -409,11 +326,11 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
     questions, source = pick_questions()
     port = free_port()
     print(f"server: rag serve on 127.0.0.1:{port}, data {data_dir}, log {SERVER_LOG}", flush=True)
-    server = Server(data_dir, port, SERVER_LOG)
+    server = ServerProcess(serve_command(port), port, SERVER_LOG, env=server_env(data_dir), cwd=ROOT)
     levels: list[LevelResult] = []
     try:
         started = time.perf_counter()
-        ready = await server.wait_ready(args.ready_timeout)
+        ready = await asyncio.to_thread(server.wait_ready, args.ready_timeout)
         idle_rss = rss_bytes(server.pid)
         print(
             f"server: ready in {time.perf_counter() - started:.1f} s with {ready.get('documents')} documents, "

@@ -11,16 +11,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.process import ServerProcess, free_port, serve_command
 from eval.datasets import Evidence, Question
 from eval.gate import Failure, check, gate, load_thresholds, lower_is_better
 from eval.report import problems, worst_questions, write_report
@@ -270,45 +267,20 @@ def test_news_end_to_end_with_the_real_pipeline(news_run: dict[str, Any]):
     assert "| recall@5 |" in (out / "report.md").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_http_mode_against_a_real_server_matches_in_process(news_run: dict[str, Any]):
     """`rag serve` on the data folder the in-process run built; `rag eval --url` must score the same."""
     data_dir = news_run["tmp"] / "data" / "eval" / "news"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "the server exited"
-            time.sleep(0.5)
-        else:
-            pytest.fail("the server did not become ready in 180 s")
+    port = free_port()
+    with ServerProcess(serve_command(port, "--data-dir", str(data_dir)), port, news_run["tmp"] / "serve.log") as server:
+        server.wait_ready(180)
         from rag.cli import main
 
         out = news_run["tmp"] / "report-http"
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            code = main(["--data-dir", str(news_run["tmp"] / "data"), "eval", "--url", url,
-                         "--out", str(out), "--quiet"])
+            code = main(["--data-dir", str(news_run["tmp"] / "data"), "eval", "--url", server.url, "--out", str(out), "--quiet"])
         assert code == 0, printed.getvalue()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     http = json.loads((out / "results.json").read_text())["summary"]
     local = json.loads((news_run["out"] / "results.json").read_text())["summary"]
     assert http["mode"] == "http" and http["errors"] == 0
