@@ -94,7 +94,7 @@ class Service(Protocol):
     def ask(self, question: str, top_k: int | None) -> dict[str, Any]: ...
     def search(self, query: str, top_k: int) -> list[dict[str, Any]]: ...
     def text(self, document_id: str) -> str | None: ...
-    def mode_searcher(self, mode: str) -> Any | None: ...
+    def mode_searcher(self, mode: str) -> Any: ...
     def close(self) -> None: ...
 
 
@@ -144,7 +144,7 @@ class InProcessService:
                 self._texts[document_id] = None
         return self._texts[document_id]
 
-    def mode_searcher(self, mode: str) -> Any | None:
+    def mode_searcher(self, mode: str) -> Any:
         """A baseline searching the pipeline in one mode ("bm25", "dense")."""
         return PipelineBaseline(self.pipeline, mode)
 
@@ -189,7 +189,7 @@ class HttpService:
                 self._texts[document_id] = response.text
         return self._texts[document_id]
 
-    def mode_searcher(self, mode: str) -> Any | None:
+    def mode_searcher(self, mode: str) -> Any:
         """A baseline on ``POST /search`` with ``mode`` ("bm25", "dense")."""
         return _HttpModeSearcher(self, mode)
 
@@ -490,11 +490,7 @@ def build_baselines(
     baselines: dict[str, Any] = {}
     notes: list[str] = []
     for mode in ("bm25", "dense"):
-        searcher = service.mode_searcher(mode)
-        if searcher is None:
-            notes.append(f"baseline {mode}: the service offers no {mode!r} search mode; skipped")
-        else:
-            baselines[mode] = searcher
+        baselines[mode] = service.mode_searcher(mode)
     if corpus.is_dir():
         began = time.perf_counter()
         langchain = LangChainBaseline()
