@@ -139,7 +139,8 @@ class LangChainBaseline:
         chunks = self.split(documents)
         if chunks:
             self._store = Chroma.from_documents(
-                chunks, self.embeddings, collection_name=COLLECTION, persist_directory=str(persist)
+                chunks, self.embeddings, collection_name=COLLECTION, persist_directory=str(persist),
+                client_settings=_chroma_settings(persist),
             )
         else:
             self._store = self._open(persist)
@@ -174,14 +175,13 @@ class LangChainBaseline:
         return results
 
     def _open(self, persist: Path) -> Any:
-        from chromadb.config import Settings as ChromaSettings
         from langchain_chroma import Chroma
 
         return Chroma(
             collection_name=COLLECTION,
             embedding_function=self.embeddings,
             persist_directory=str(persist),
-            client_settings=ChromaSettings(anonymized_telemetry=False, is_persistent=True, persist_directory=str(persist)),
+            client_settings=_chroma_settings(persist),
         )
 
     def _fingerprint(self, documents: Sequence[Document]) -> str:
@@ -213,6 +213,13 @@ def passage_dict(passage: Any) -> Result:
         "text": get("text") or get("quote") or "",
         "score": float(get("score") or 0.0),
     }
+
+
+def _chroma_settings(persist: Path) -> Any:
+    """One client configuration per folder (Chroma refuses two in one process), without telemetry."""
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, is_persistent=True, persist_directory=str(persist))
 
 
 def _reset_folder(folder: Path) -> None:
