@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from eval.report import fmt
-from rag.cli import add_model_options, model_overrides
+from rag.cli import add_model_options, with_model_options
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
 
         # `rag --data-dir DIR eval`: the evaluation's stores go to DIR/eval/<dataset>.
         overrides = {"data_dir": args.data_dir} if getattr(args, "data_dir", None) else {}
-        settings = Settings(**overrides, **model_overrides(args))
+        settings = with_model_options(Settings(**overrides), args)
         outcome = run_eval(options, settings)
     except FileNotFoundError as exc:
         print(f"rag eval: {exc}", file=sys.stderr)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import RagError
+from .errors import InvalidInput, RagError
+from .serialize import answer_json, passage_json
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -29,7 +30,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     for item in args.filter or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise RagError(f"--filter takes KEY=VALUE, not {item!r}")
+            raise InvalidInput(f"--filter takes KEY=VALUE, not {item!r}")
         filters.setdefault(key, [])
         if not isinstance(filters[key], list):
             filters[key] = [filters[key]]
@@ -53,10 +54,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-model", metavar="NAME", help="model name on that server (default: RAG_LLM_MODEL)")
 
 
-def model_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """Settings fields given by --llm-url and --llm-model."""
-    pairs = (("llm_base_url", getattr(args, "llm_url", None)), ("llm_model", getattr(args, "llm_model", None)))
-    return {key: value for key, value in pairs if value}
+def with_model_options(settings: Settings, args: argparse.Namespace) -> Settings:
+    """``settings`` with the language model of --llm-url and --llm-model, where given."""
+    pairs = (("base_url", getattr(args, "llm_url", None)), ("model", getattr(args, "llm_model", None)))
+    update = {key: value for key, value in pairs if value}
+    return settings.model_copy(update={"llm": settings.llm.model_copy(update=update)}) if update else settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,27 +91,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with numbered citations")
     p.add_argument("question")
     _add_query_options(p)
-    p.add_argument("--mode", choices=("auto", "extractive", "generative"), default="auto",
+    p.add_argument("--mode", choices=("auto", "extractive", "generative"),
                    help="generative: a language model writes the answer, every sentence verified against its quotes; "
-                   "auto (default): generative when a model is configured")
+                   "auto: generative when a model is configured (default: RAG_ANSWERING__MODE, auto)")
     add_model_options(p)
 
     p = sub.add_parser("serve", help="run the HTTP API (ingests the built-in corpus when the index is empty)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
 
-    p = sub.add_parser("eval", help="run the evaluation suite and write a report")
-    try:
-        from eval.cli import add_arguments
-    except ImportError:  # the evaluation package is not installed
-        add_arguments = None
-    if add_arguments:
-        add_arguments(p)
+    p = sub.add_parser(
+        "eval", help="run the evaluation suite and write a report (needs the eval extra)", add_help=False
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "eval":  # its options belong to the evaluation package, read when it runs
+        args.eval_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
@@ -137,11 +140,11 @@ def cmd_ingest(args, settings) -> int:
     for item in args.meta or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise RagError(f"--meta takes KEY=VALUE, not {item!r}")
+            raise InvalidInput(f"--meta takes KEY=VALUE, not {item!r}")
         metadata[key] = value
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
-        raise RagError(f"no such file or folder: {', '.join(missing)}")
+        raise InvalidInput(f"no such file or folder: {', '.join(missing)}")
     report = _pipeline(settings).ingest(args.paths, metadata or None, progress=not args.quiet)
     print(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
@@ -190,7 +193,7 @@ def _where(item) -> str:
 def cmd_search(args, settings) -> int:
     results = _pipeline(settings).search(args.query, args.top_k, _filters(args), mode=args.mode)
     if args.json:
-        print(json.dumps({"results": [_passage_json(p) for p in results]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"results": [passage_json(p) for p in results]}, indent=2, ensure_ascii=False))
         return 0
     if not results:
         print("no passages match")
@@ -202,7 +205,7 @@ def cmd_search(args, settings) -> int:
 
 
 def cmd_ask(args, settings) -> int:
-    settings = settings.model_copy(update=model_overrides(args))
+    settings = with_model_options(settings, args)
     answer = _pipeline(settings).ask(args.question, args.top_k, _filters(args), mode=args.mode)
     if args.json:
         print(json.dumps(answer_json(answer), indent=2, ensure_ascii=False))
@@ -223,8 +226,21 @@ def cmd_ask(args, settings) -> int:
     return 0
 
 
+def _extra(module: str, extra: str):
+    """Import a module of an optional part (the HTTP API, the evaluation) only when its command runs."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise RagError(
+            f"this command needs the {extra} part, which is not installed ({exc}); "
+            f"install it with: pip install 'policy-rag[{extra}]'"
+        ) from None
+
+
 def cmd_serve(args, settings) -> int:
-    from api.server import serve
+    from api.server import serve  # the HTTP API sits above the core: imported only to serve
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     serve(settings.model_copy(update=overrides))
@@ -232,30 +248,12 @@ def cmd_serve(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from eval.cli import run
-
-    return run(args)
-
-
-def _passage_json(p) -> dict:
-    return {
-        "document_id": p.document_id, "title": p.title, "section": p.section, "page": p.page,
-        "start": p.start, "end": p.end, "text": p.text, "score": p.score,
-    }
-
-
-def answer_json(answer) -> dict:
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "mode": answer.mode,
-        "citations": [asdict(c) for c in answer.citations],
-        "passages": [_passage_json(p) for p in answer.passages],
-        "dropped": [asdict(d) for d in answer.dropped],
-        "fallback_reason": answer.fallback_reason,
-        "timings_ms": answer.timings_ms,
-    }
+    evaluation = _extra("eval.cli", "eval")
+    parser = argparse.ArgumentParser(prog="rag eval", description="Run the evaluation suite and write a report.")
+    evaluation.add_arguments(parser)
+    eval_args = parser.parse_args(args.eval_args)
+    eval_args.data_dir = args.data_dir
+    return int(evaluation.run(eval_args))
 
 
 # One model thread per question: the lexical search runs beside it (see rag/retrieval.py).

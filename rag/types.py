@@ -7,7 +7,10 @@ text), end exclusive, so ``document.text[start:end]`` is the span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+# What storing a document did: a new id, new content under a known id, or the same content again (a no-op).
+AddStatus = Literal["added", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,6 @@ class Passage:
     score: float
     chunk_ids: tuple[str, ...] = ()
     kind: str = "body"
-    dense_score: float | None = None
-    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,3 +127,18 @@ class Answer:
     mode: str = "extractive"  # what produced the answer: extractive | generative
     dropped: list[DroppedSentence] = field(default_factory=list)
     fallback_reason: str | None = None  # why a generated answer was asked for and the extractive one returned
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text."""
+
+    id: str
+    title: str
+    source: str
+    sha256: str
+    metadata: dict[str, Any]
+    chunk_count: int
+    char_count: int
+    page_count: int
+    ingested_at: str  # ISO 8601, UTC

@@ -25,7 +25,8 @@ import re
 import socket
 import threading
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import uvicorn
@@ -110,7 +111,7 @@ class ScriptedModel:
         yield chunk({}, "stop")
         yield b"data: [DONE]\n\n"
 
-    def start(self) -> "ScriptedModel":
+    def start(self) -> ScriptedModel:
         self._thread.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -9,11 +9,11 @@ unchanged.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..answering import REDUNDANCY, Candidate
+from ..answering.extractive import Candidate
 from ..citations import is_valid
 from ..store.documents import StoredChunk
 from ..types import Citation
@@ -22,13 +22,13 @@ MAX_ITEMS = 6
 MAX_ITEM_CHARS = 700  # a neighbour is added for context only while the item stays this short
 
 
-def choose(cands: Sequence[Candidate], max_items: int = MAX_ITEMS) -> list[Candidate]:
-    """The best candidates that say different things, best first."""
+def choose(cands: Sequence[Candidate], redundancy: float, max_items: int = MAX_ITEMS) -> list[Candidate]:
+    """The best candidates that say different things (cosine at most ``redundancy``), best first."""
     chosen: list[Candidate] = []
     for cand in sorted(cands, key=lambda c: c.score, reverse=True):
         if len(chosen) >= max_items:
             break
-        if any(float(np.dot(cand.vector, c.vector)) > REDUNDANCY for c in chosen):
+        if any(float(np.dot(cand.vector, c.vector)) > redundancy for c in chosen):
             continue
         chosen.append(cand)
     return chosen
@@ -52,10 +52,12 @@ def _section(cand: Candidate, start: int, end: int) -> str | None:
     return cand.sentence.section if inside == {cand.sentence.section} and cand.sentence.section else cand.chunk.section
 
 
-def evidence_items(cands: Sequence[Candidate], document_text: Callable[[StoredChunk], str]) -> list[Citation]:
+def evidence_items(
+    cands: Sequence[Candidate], document_text: Callable[[StoredChunk], str], redundancy: float
+) -> list[Citation]:
     """The evidence list, numbered from 1 in order of relevance; every quote is its document's text[start:end]."""
     spans: list[tuple[Candidate, int, int]] = []  # best first; overlapping windows merged into the first
-    for cand in choose(cands):
+    for cand in choose(cands, redundancy):
         start, end = window(cand)
         hits = [i for i, (o, s, e) in enumerate(spans) if o.chunk.document_id == cand.chunk.document_id and s < end and start < e]
         if not hits:

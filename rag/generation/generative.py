@@ -3,22 +3,24 @@ each sentence is verified as soon as it is complete, and only kept sentences are
 returned, their markers renumbered to the citations behind them.
 
 When nothing is kept (an empty reply, a refusal, nothing verified) or the model
-fails before any sentence is kept (timeout, error, unreachable), the result has
-no sentences and a ``fallback_reason``: the caller then returns the extractive
-answer. A failure after some sentences were kept ends the answer at the last
-kept sentence; the unfinished rest is reported as dropped (``incomplete``).
+fails before any sentence is kept (timeout, error, unreachable), the answer is
+the extractive one with a ``fallback_reason``. A failure after some sentences
+were kept ends the answer at the last kept sentence; the unfinished rest is
+reported as dropped (``incomplete``).
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Sequence
 
-from ..config import Settings
-from ..types import Citation, DroppedSentence
+from ..answering import CitationsEvent, DeltaEvent, DoneEvent, ExtractiveAnswerer, Retrieval, answer_of
+from ..config import LlmSettings
+from ..types import Answer, Citation, DroppedSentence
 from . import prompt
+from .evidence import evidence_items
 from .model import ModelClient, ModelFailure
 from .verify import DEFAULT_MIN_COVERAGE, Source, Verdict, split_sentences, verify_sentence
 
@@ -30,7 +32,10 @@ DECLINED = "model_declined"  # the model said the evidence does not answer
 NOTHING_VERIFIED = "nothing_verified"
 
 _COMPLETE = re.compile(r"[.!?\]][\"'”’)]*$")
-_DECLINE_WORDS = re.compile(r"\b(does not|doesn't|do not|cannot|can't|unable to|no information)\b.{0,40}\b(answer|mention|say|provide|contain|specif)", re.IGNORECASE)
+_DECLINE_WORDS = re.compile(
+    r"\b(does not|doesn't|do not|cannot|can't|unable to|no information)\b.{0,40}\b(answer|mention|say|provide|contain|specif)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -72,17 +77,19 @@ class _Answer:
         return sentence
 
 
-class GenerativeAnswerer:
+class ModelWriter:
+    """The model writes from the evidence; each finished sentence is verified on arrival."""
+
     def __init__(self, client: ModelClient, min_coverage: float = DEFAULT_MIN_COVERAGE):
         self.client = client
         self.min_coverage = min_coverage
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> GenerativeAnswerer | None:
-        """The answerer for the configured model, or None when no model is configured."""
-        if not settings.llm_configured:
+    def from_settings(cls, settings: LlmSettings) -> ModelWriter | None:
+        """The writer for the configured model, or None when no model is configured."""
+        if not settings.configured:
             return None
-        return cls(ModelClient(settings), settings.llm_min_coverage or DEFAULT_MIN_COVERAGE)
+        return cls(ModelClient(settings), settings.min_coverage or DEFAULT_MIN_COVERAGE)
 
     def stream(self, question: str, items: Sequence[Citation]) -> Iterator[tuple[str, object]]:
         """Yields ("delta", sentence) for each sentence as it is kept, then ("generation", Generation)."""
@@ -120,6 +127,45 @@ class GenerativeAnswerer:
             kept = answer.take(verify_sentence(sentence, sources, self.min_coverage))
             if kept:
                 yield "delta", kept
+
+
+class GenerativeAnswerer:
+    """The ``Answerer`` named "generative": verified generated sentences, the extractive answer as the floor."""
+
+    name = "generative"
+
+    def __init__(self, extractive: ExtractiveAnswerer, writer: ModelWriter | None):
+        self.extractive = extractive
+        self.writer = writer
+
+    def answer(self, question: str, retrieved: Retrieval) -> Answer:
+        return answer_of(self.stream(question, retrieved))
+
+    def stream(self, question: str, retrieved: Retrieval) -> Iterator[DeltaEvent | CitationsEvent | DoneEvent]:
+        cands, confidence = self.extractive.scored(question, retrieved)
+        floor_events = list(self.extractive.stream_scored(question, retrieved, cands, confidence))
+        floor = answer_of(iter(floor_events))
+        generation = Generation(fallback_reason=NO_MODEL if self.writer is None else WEAK_EVIDENCE)
+        if self.writer is not None and floor.citations:  # weak evidence: the model is not asked
+            items = evidence_items(cands, retrieved.document_text, self.extractive.settings.redundancy)
+            for kind, payload in self.writer.stream(question, items):
+                if kind == "delta":
+                    yield DeltaEvent(len(generation.sentences), str(payload))
+                    generation.sentences.append(str(payload))
+                else:
+                    assert isinstance(payload, Generation)
+                    generation = payload
+        if generation.sentences:
+            yield CitationsEvent(generation.citations)
+            yield DoneEvent(replace(
+                floor, answer=" ".join(generation.sentences), citations=generation.citations, abstained=False,
+                mode="generative", dropped=generation.dropped, timings_ms=generation.timings_ms,
+            ))
+            return
+        yield from (event for event in floor_events if not isinstance(event, DoneEvent))
+        yield DoneEvent(replace(
+            floor, dropped=generation.dropped, fallback_reason=generation.fallback_reason, timings_ms=generation.timings_ms,
+        ))
 
 
 def _why_nothing(reply: str) -> str:

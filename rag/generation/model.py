@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from ..config import Settings
+from ..config import LlmSettings
 
 log = logging.getLogger(__name__)
 
@@ -33,22 +34,22 @@ class ModelFailure(Exception):
         self.detail = detail
 
 
-def chat_model(settings: Settings) -> Any:
+def chat_model(settings: LlmSettings) -> Any:
     """The LangChain chat model the settings describe (deterministic: temperature 0, no retries)."""
-    timeout = settings.llm_timeout_s
-    if settings.llm_provider == "ollama":
+    timeout = settings.timeout_s
+    if settings.provider == "ollama":
         from langchain_ollama import ChatOllama
 
         return ChatOllama(
-            base_url=settings.llm_base_url, model=settings.llm_model, temperature=0,
-            num_predict=settings.llm_max_tokens, client_kwargs={"timeout": timeout},
+            base_url=settings.base_url, model=settings.model, temperature=0,
+            num_predict=settings.max_tokens, client_kwargs={"timeout": timeout},
         )
     from langchain_openai import ChatOpenAI
 
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "unused"  # local servers need none
+    key = settings.api_key.get_secret_value() if settings.api_key else "unused"  # local servers need none
     return ChatOpenAI(
-        base_url=settings.llm_base_url, model=settings.llm_model, api_key=key, temperature=0,  # type: ignore[arg-type]
-        max_tokens=settings.llm_max_tokens, timeout=timeout, max_retries=0,  # type: ignore[call-arg]
+        base_url=settings.base_url, model=settings.model, api_key=key, temperature=0,  # type: ignore[arg-type]
+        max_tokens=settings.max_tokens, timeout=timeout, max_retries=0,  # type: ignore[call-arg]
     )
 
 
@@ -72,15 +73,15 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 
 class ModelClient:
-    """Streams a reply, enforcing one deadline for the whole reply (``settings.llm_timeout_s``)."""
+    """Streams a reply, enforcing one deadline for the whole reply (``settings.timeout_s``)."""
 
-    def __init__(self, settings: Settings, model: Any = None):
+    def __init__(self, settings: LlmSettings, model: Any = None):
         self.settings = settings
         self._model = model
 
     @property
     def name(self) -> str:
-        return f"{self.settings.llm_provider}:{self.settings.llm_model}@{self.settings.llm_base_url}"
+        return f"{self.settings.provider}:{self.settings.model}@{self.settings.base_url}"
 
     def _chat_model(self) -> Any:
         if self._model is None:
@@ -95,8 +96,8 @@ class ModelClient:
 
         ``grammar`` (GBNF) is sent when the settings ask for it, to OpenAI-compatible servers only."""
         model = self._chat_model()
-        extra = {"extra_body": {"grammar": grammar}} if grammar and self.settings.llm_grammar and self.settings.llm_provider == "openai" else {}
-        deadline = time.monotonic() + self.settings.llm_timeout_s
+        extra = {"extra_body": {"grammar": grammar}} if grammar and self.settings.grammar and self.settings.provider == "openai" else {}
+        deadline = time.monotonic() + self.settings.timeout_s
         chunks = None
         try:
             chunks = model.stream(list(messages), **extra)
@@ -107,7 +108,7 @@ class ModelClient:
                 if text:
                     yield text
                 if time.monotonic() > deadline:
-                    raise ModelFailure(TIMEOUT, f"no complete reply within {self.settings.llm_timeout_s:g} s")
+                    raise ModelFailure(TIMEOUT, f"no complete reply within {self.settings.timeout_s:g} s")
         except ModelFailure:
             raise
         except Exception as exc:  # any client error is a failed model, never a failed request

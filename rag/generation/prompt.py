@@ -8,7 +8,7 @@ recorded with every evaluation run; change it whenever the wording changes.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..citations import display_quote
 from ..types import Citation

@@ -19,10 +19,10 @@ says what was missing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
-from ..store.documents import query_terms
+from ..terms import query_terms
 
 # Share of a sentence's content words that must appear in what it cites: the lowest value that
 # keeps at most 2 % of reference answers checked against another question's quotes (it keeps 80 %

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from scripted_llm import FABRICATED_AMOUNT
+from tests.scripted_llm import FABRICATED_AMOUNT
 
 QUESTION = "What did Elon Musk say about China's attitude towards international rules for AI?"
 
@@ -15,18 +15,18 @@ QUESTION = "What did Elon Musk say about China's attitude towards international 
 @pytest.fixture(scope="module")
 def generating_server(start_server, settings_for, scripted_model, tmp_path_factory):
     pytest.importorskip("langchain_openai", reason="the llm extra (pip install -e '.[llm]') is not installed")
-    settings = settings_for(tmp_path_factory.mktemp("generation-data"), llm_base_url=scripted_model.url, llm_timeout_s=2.0)
+    settings = settings_for(tmp_path_factory.mktemp("generation-data"), llm={"base_url": scripted_model.url, "timeout_s": 2.0})
     return start_server(settings)
 
 
 def ask(server, scripted_model, scenario: str, **body):
     scripted_model.scenario = scenario
     with server.client() as client:
-        return client, client.post("/ask", json={"question": QUESTION, **body})
+        return client.post("/ask", json={"question": QUESTION, **body})
 
 
 def test_generated_answer_over_http(generating_server, scripted_model, check):
-    client, response = ask(generating_server, scripted_model, "fabricated_amount", mode="generative")
+    response = ask(generating_server, scripted_model, "fabricated_amount", mode="generative")
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["mode"] == "generative" and body["fallback_reason"] is None
@@ -39,7 +39,7 @@ def test_generated_answer_over_http(generating_server, scripted_model, check):
 
 @pytest.mark.parametrize("scenario, reason", [("http_500", "model_error"), ("hang", "model_timeout"), ("empty", "empty_reply")])
 def test_a_failing_model_is_never_a_server_error(generating_server, scripted_model, check, scenario, reason):
-    _, response = ask(generating_server, scripted_model, scenario, mode="generative")
+    response = ask(generating_server, scripted_model, scenario, mode="generative")
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["mode"], body["fallback_reason"]) == ("extractive", reason)

@@ -71,7 +71,7 @@ def llama_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def llm_server(start_server, settings_for, llama_server, tmp_path_factory):
     settings = settings_for(
-        tmp_path_factory.mktemp("llama-data"), llm_base_url=llama_server, llm_timeout_s=180.0, llm_grammar=True,
+        tmp_path_factory.mktemp("llama-data"), llm={"base_url": llama_server, "timeout_s": 180.0, "grammar": True},
     )
     return start_server(settings)
 

@@ -10,10 +10,10 @@ import time
 
 import pytest
 
+from rag.config import LlmSettings
 from rag.errors import InvalidInput
-from rag.generation.generative import GenerativeAnswerer
-
-from scripted_llm import FABRICATED_AMOUNT, FABRICATED_DATE, first_sentence
+from rag.generation import ModelWriter
+from tests.scripted_llm import FABRICATED_AMOUNT, FABRICATED_DATE, first_sentence
 
 NO_EXTRA = "the llm extra (pip install -e '.[llm]') is not installed"
 
@@ -25,10 +25,15 @@ TIMEOUT_S = 2.0
 def generating(news_pipeline, scripted_model, monkeypatch):
     """The session's news pipeline, answering through the scripted model."""
     pytest.importorskip("langchain_openai", reason=NO_EXTRA)
-    settings = news_pipeline.settings.model_copy(update={"llm_base_url": scripted_model.url, "llm_timeout_s": TIMEOUT_S})
-    monkeypatch.setattr(news_pipeline, "generator", GenerativeAnswerer.from_settings(settings))
+    use_model(news_pipeline, monkeypatch, LlmSettings(base_url=scripted_model.url, timeout_s=TIMEOUT_S))
     scripted_model.requests.clear()
     return news_pipeline
+
+
+def use_model(pipeline, monkeypatch, llm: LlmSettings) -> None:
+    """The session's pipeline, for one test, with a language model configured."""
+    monkeypatch.setattr(pipeline, "settings", pipeline.settings.model_copy(update={"llm": llm}))
+    monkeypatch.setattr(pipeline.answerers["generative"], "writer", ModelWriter.from_settings(llm))
 
 
 def ask(pipeline, scripted_model, scenario: str, **kwargs):
@@ -115,8 +120,7 @@ def test_an_unreachable_model(news_pipeline, monkeypatch):
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    settings = news_pipeline.settings.model_copy(update={"llm_base_url": f"http://127.0.0.1:{port}/v1"})
-    monkeypatch.setattr(news_pipeline, "generator", GenerativeAnswerer.from_settings(settings))
+    use_model(news_pipeline, monkeypatch, LlmSettings(base_url=f"http://127.0.0.1:{port}/v1"))
     answer = news_pipeline.ask(QUESTION, mode="generative")
     assert (answer.mode, answer.fallback_reason) == ("extractive", "model_unreachable")
 
@@ -124,13 +128,13 @@ def test_an_unreachable_model(news_pipeline, monkeypatch):
 def test_streaming_sends_passages_then_verified_sentences_then_citations(generating, scripted_model):
     scripted_model.scenario = "fabricated_amount"
     events = list(generating.ask_stream(QUESTION, mode="generative"))
-    assert [kind for kind, _ in events] == ["passages", "delta", "citations", "done"]
-    assert events[1][1] == events[-1][1].answer
-    assert events[2][1] == events[-1][1].citations
+    assert [event.kind for event in events] == ["passages", "delta", "citations", "done"]
+    assert events[1].text == events[-1].answer.answer
+    assert events[2].citations == events[-1].answer.citations
 
 
 def test_modes_without_a_model(news_pipeline):
-    assert news_pipeline.generator is None
+    assert news_pipeline.answerers["generative"].writer is None
     auto = news_pipeline.ask(QUESTION)
     assert (auto.mode, auto.fallback_reason, auto.dropped) == ("extractive", None, [])
     generative = news_pipeline.ask(QUESTION, mode="generative")
@@ -152,13 +156,10 @@ def test_weak_evidence_does_not_ask_the_model(generating, scripted_model):
     assert not scripted_model.requests
 
 
-def test_the_ollama_provider_uses_ollamas_own_client(news_pipeline):
+def test_the_ollama_provider_uses_ollamas_own_client():
     pytest.importorskip("langchain_ollama", reason=NO_EXTRA)
     from rag.generation.model import chat_model
 
-    settings = news_pipeline.settings.model_copy(
-        update={"llm_base_url": "http://127.0.0.1:11434", "llm_model": "llama3.1:8b", "llm_provider": "ollama", "llm_max_tokens": 99}
-    )
-    model = chat_model(settings)
+    model = chat_model(LlmSettings(base_url="http://127.0.0.1:11434", model="llama3.1:8b", provider="ollama", max_tokens=99))
     assert type(model).__name__ == "ChatOllama"
     assert (model.base_url, model.model, model.num_predict, model.temperature) == ("http://127.0.0.1:11434", "llama3.1:8b", 99, 0)
