@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ..terms import query_terms
 
 # Share of a sentence's content words that must appear in what it cites: the lowest value that
-# keeps at most 2 % of reference answers checked against another question's quotes (it keeps 80 %
+# keeps at most 2 % of reference answers checked against another question's quotes (it keeps 75 %
 # checked against their own), on both evaluation sets (eval/calibrate_coverage.py).
 DEFAULT_MIN_COVERAGE = 0.4
 
