@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install serve test eval bench
+.PHONY: install browser serve test eval bench
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,7 +17,17 @@ install: $(STAMP)
 serve: install
 	$(VENV)/bin/rag serve
 
-test: install
+# The browser tests (tests/ui) drive Debian's chromium; installed once, nothing done when present.
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+			$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+		else echo "no apt-get: install chromium to run the browser tests (they skip without it)"; fi; \
+	fi
+
+test: install browser
 	$(PY) -m pytest
 
 eval: install

@@ -1,0 +1,155 @@
+"""Browser tests of the web page: Debian's chromium, driven by Playwright, against a real `rag serve`.
+
+The browser is the system one (/usr/bin/chromium, installed by `make test`); no browser build is
+ever downloaded. Without it the tests skip, saying so. Screenshots of every view go to the
+pytest temporary folder, or to $UI_SCREENSHOT_DIR when set.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import httpx
+import pytest
+
+from rag.config import PROJECT_ROOT
+
+CHROMIUM = Path(os.environ.get("UI_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT = 240.0
+UPLOAD_LIMIT = 2_000_000
+WIDE = {"width": 1280, "height": 860}
+
+
+class ServeProcess:
+    """`rag serve` in a process of its own, on a free loopback port, over a temporary data folder."""
+
+    def __init__(self, data_dir: Path, corpus_dir: Path, **env: str) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.upload_limit = UPLOAD_LIMIT
+        self.log = data_dir.parent / f"serve-{self.port}.log"
+        environment = {
+            **os.environ,
+            "RAG_DATA_DIR": str(data_dir),
+            "RAG_CORPUS_DIR": str(corpus_dir),
+            "RAG_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
+            "RAG_LOG_LEVEL": "warning",
+            **env,
+        }
+        command = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        with httpx.Client(base_url=self.url, timeout=5) as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"rag serve exited during startup:\n{self.log.read_text()}")
+                try:
+                    if client.get("/ready").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        self.stop()
+        raise TimeoutError(f"rag serve not ready after {STARTUP_TIMEOUT}s:\n{self.log.read_text()}")
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=120, **kwargs)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def start_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
+    started: list[ServeProcess] = []
+
+    def start(corpus_dir: Path = PROJECT_ROOT / "corpus", **env: str) -> ServeProcess:
+        server = ServeProcess(tmp_path_factory.mktemp("ui-server") / "data", corpus_dir, **env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_serve: Callable[..., ServeProcess]) -> ServeProcess:
+    """The built-in corpus, no API key."""
+    return start_serve()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no chromium at {CHROMIUM}: install Debian's chromium (`make test` does) to run the browser tests")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageErrors(list):
+    """Uncaught script errors of a page: a test fails when there is any."""
+
+
+@pytest.fixture()
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """open_page(url, viewport=WIDE) -> a Playwright page with no script error allowed."""
+    contexts: list[tuple[Any, PageErrors]] = []
+
+    def open_(url: str, viewport: dict[str, int] = WIDE) -> Any:
+        context = browser.new_context(viewport=viewport)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        errors = PageErrors()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        contexts.append((context, errors))
+        page.goto(url)
+        return page
+
+    yield open_
+    problems = [error for _, errors in contexts for error in errors]
+    for context, _ in contexts:
+        context.close()
+    assert not problems, f"script errors in the page: {problems}"
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    chosen = os.environ.get("UI_SCREENSHOT_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("ui-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
