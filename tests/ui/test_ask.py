@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from helpers import make_pdf
 
 QUESTION = "How does China want to cooperate on AI regulation?"
 TWO_DOCUMENTS = "What did China propose at the World Artificial Intelligence Conference, and what did Musk say?"
@@ -69,6 +71,8 @@ def test_each_citation_highlights_its_exact_quote(server, open_page, screenshots
         marker = markers.nth(i)
         assert highlight_after_click(page, marker) == quotes[int(marker.get_attribute("data-n"))]
     if question == QUESTION:
+        page.set_viewport_size({"width": 1280, "height": 1000})
+        page.evaluate("window.scrollTo(0, 0)")
         page.locator("[data-testid=marker]").first.click()
         page.locator("mark[data-testid=highlight]").wait_for()
         page.screenshot(path=str(screenshots / "ask.png"))
@@ -86,8 +90,37 @@ def test_sources_show_title_and_document_facts(server, open_page):
         item = items.nth(i)
         assert item.locator(".source-title").text_content() == citation["title"]
         assert item.locator("blockquote").text_content() == citation["quote"]
-        facts = item.locator(".facts").text_content()
-        assert documents[citation["document_id"]]["metadata"]["date"] in facts
+        metadata = documents[citation["document_id"]]["metadata"]
+        assert item.locator(".facts").text_content() == " · ".join([metadata["jurisdiction"], metadata["doc_type"], metadata["date"]])
+
+
+def test_section_page_status_and_date_of_a_paged_source(server, open_page):
+    pdf = make_pdf([
+        ["Harbour Drone Regulation", "", "Article 1", "Scope", "This Regulation applies to inspection drones operated in harbour areas."],
+        ["Article 2", "Registration",
+         "1. Every operator of a harbour inspection drone shall register the drone with the port authority before its first flight.",
+         "2. The port authority shall keep the register public."],
+    ])
+    metadata = {"jurisdiction": "harbourland", "doc_type": "regulation", "status": "in force", "date": "2025-01-01"}
+    question = "Who must register a harbour inspection drone?"
+    with server.client() as client:
+        stored = client.post("/documents", files={"file": ("harbour-drone-regulation.pdf", pdf)},
+                             data={"metadata": json.dumps(metadata)})
+        assert stored.status_code == 201, stored.text
+        document_id = stored.json()["document"]["id"]
+        try:
+            expected = api_answer(server, question)
+            first = expected["citations"][0]
+            assert (first["document_id"], first["section"], first["page"]) == (document_id, "Article 2", 2), first
+            page = open_page(server.url + "/")
+            ask(page, question)
+            facts = page.locator("#sources li").first.locator(".facts").text_content()
+            assert facts == "Article 2 · page 2 · harbourland · regulation · in force · 2025-01-01"
+            assert highlight_after_click(page, page.locator("[data-testid=citation]").first) == first["quote"]
+            span = page.locator("[data-testid=document-view] #doc-span").text_content()
+            assert span == f"Passage: Article 2 · page 2 · characters {first['start']}–{first['end']}"
+        finally:
+            client.delete(f"/documents/{document_id}")
 
 
 def test_filters_are_filled_from_the_documents_and_sent(server, open_page):

@@ -59,7 +59,8 @@ def test_stable_url_of_every_citation(server, open_page, screenshots):
         assert f"characters {citation['start']}–{citation['end']}" in page.locator("#doc-span").text_content()
         assert shown_text(page) == texts[citation["document_id"]]  # a short document is shown whole
     page.locator("#copy-link").click()
-    assert page.url in page.locator("#copy-status").text_content()
+    page.wait_for_function("url => document.querySelector('#copy-status').textContent.endsWith(url)", arg=page.url)
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(screenshots / "document.png"))
 
 
