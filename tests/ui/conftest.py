@@ -121,30 +121,37 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-class PageErrors(list):
-    """Uncaught script errors of a page: a test fails when there is any."""
-
-
 @pytest.fixture()
 def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    """open_page(url, viewport=WIDE) -> a Playwright page with no script error allowed."""
-    contexts: list[tuple[Any, PageErrors]] = []
+    """open_page(url, viewport=WIDE) -> a Playwright page. The test fails if the page throws a script
+    error, breaks its content security policy, or requests anything from another origin."""
+    contexts: list[Any] = []
+    problems: list[str] = []
+
+    def watch_console(message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(message.text)
+
+    def watch_request(request: Any, origin: str) -> None:
+        if not request.url.startswith((origin, "about:", "data:")):
+            problems.append(f"request to another origin: {request.url}")
 
     def open_(url: str, viewport: dict[str, int] = WIDE) -> Any:
         context = browser.new_context(viewport=viewport)
         context.set_default_timeout(30_000)
+        contexts.append(context)
         page = context.new_page()
-        errors = PageErrors()
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        contexts.append((context, errors))
+        origin = "/".join(url.split("/")[:3]) if url.startswith("http") else "http://127.0.0.1:"
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", watch_console)
+        page.on("request", lambda request: watch_request(request, origin))
         page.goto(url)
         return page
 
     yield open_
-    problems = [error for _, errors in contexts for error in errors]
-    for context, _ in contexts:
+    for context in contexts:
         context.close()
-    assert not problems, f"script errors in the page: {problems}"
+    assert not problems, problems
 
 
 @pytest.fixture(scope="session")

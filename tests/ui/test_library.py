@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+
 ROWS = "[data-testid=document-list] [data-testid=document-row]"
 POLICY = (
     "Harbour Drone Code\n\n"
@@ -67,8 +71,8 @@ def test_upload_then_find_then_delete_with_confirmation(server, open_page, tmp_p
     path.write_text(POLICY, encoding="utf-8")
     upload(page, path, title="Harbour Drone Code", jurisdiction="harbourland", doc_type="regulation")
     status = page.locator("#upload-status")
-    page.wait_for_function("document.querySelector('#upload-status').textContent.startsWith('Added')")
-    assert "Harbour Drone Code" in status.text_content()
+    sync_api.expect(status).to_contain_text("Added")
+    assert status.text_content().startswith("Added “Harbour Drone Code”")
     with server.client() as client:
         listed = {d["title"]: d for d in client.get("/documents").json()["documents"]}
     stored = listed["Harbour Drone Code"]
@@ -108,8 +112,8 @@ def test_bad_uploads_show_the_server_message(server, open_page, tmp_path):
         path.write_bytes(data)
         expected = server_error(server, name, data)
         upload(page, path)
-        page.wait_for_function(f"document.querySelector('#upload-error').textContent === {expected!r}")
-        assert error.is_visible()
+        sync_api.expect(error).to_have_text(expected)
+        assert error.is_visible() and error.text_content() == expected
     assert row_ids(page) == before
 
 
@@ -125,7 +129,8 @@ def test_protected_writes_ask_for_the_key(start_serve, open_page, tmp_path):
     upload(page, path)
     with server.client() as client:
         expected = client.post("/documents", files={"file": ("harbour.txt", POLICY.encode())}).json()["error"]["message"]
-    page.wait_for_function(f"document.querySelector('#upload-error').textContent === {expected!r}")
+    sync_api.expect(page.locator("#upload-error")).to_have_text(expected)
+    assert page.locator("#upload-error").text_content() == expected
     page.locator("#api-key").fill("page-test-key")
     upload(page, path)
     page.locator(ROWS).first.wait_for()
