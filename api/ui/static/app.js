@@ -172,16 +172,22 @@
   const WHOLE = 30000; // documents up to this length are shown whole
   const SNAP = 400; // a window edge moves to a line break this close
 
+  // A window edge never splits a character made of two UTF-16 units.
+  function whole(text, index) {
+    const low = text.charCodeAt(index);
+    return index > 0 && low >= 0xdc00 && low <= 0xdfff ? index - 1 : index;
+  }
+
   function snapStart(text, index) {
     if (index <= 0) return 0;
     const lineStart = text.lastIndexOf("\n", index) + 1;
-    return index - lineStart <= SNAP ? lineStart : index;
+    return index - lineStart <= SNAP ? lineStart : whole(text, index);
   }
 
   function snapEnd(text, index) {
     if (index >= text.length) return text.length;
     const lineEnd = text.indexOf("\n", index);
-    return lineEnd !== -1 && lineEnd - index <= SNAP ? lineEnd : index;
+    return lineEnd !== -1 && lineEnd - index <= SNAP ? lineEnd : whole(text, index);
   }
 
   // ------------------------------------------------------------------ the document view
@@ -254,7 +260,7 @@
         this.openLink.href = stableUrl(documentId);
         this.openLink.hidden = false;
       }
-      this.window(text);
+      this.chooseWindow(text);
       this.render();
       const mark = $("mark", this.body);
       if (mark) this.reveal(mark);
@@ -270,7 +276,7 @@
       }
     }
 
-    window(text) {
+    chooseWindow(text) {
       const length = text.text.length;
       if (length <= WHOLE) {
         this.from = 0;
