@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from helpers import make_pdf
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
+
 QUESTION = "How does China want to cooperate on AI regulation?"
 TWO_DOCUMENTS = "What did China propose at the World Artificial Intelligence Conference, and what did Musk say?"
 

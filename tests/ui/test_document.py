@@ -10,6 +10,8 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
+
 QUESTION = "What did Musk say China is interested in?"
 HIGHLIGHT = "mark[data-testid=highlight]"
 

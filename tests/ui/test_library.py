@@ -9,6 +9,8 @@ import pytest
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
+
 ROWS = "[data-testid=document-list] [data-testid=document-row]"
 POLICY = (
     "Harbour Drone Code\n\n"

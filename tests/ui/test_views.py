@@ -10,6 +10,8 @@ import pytest
 
 from api.ui import reports
 
+pytestmark = pytest.mark.slow  # a real browser against a real server
+
 QUESTION = "How does China want to cooperate on AI regulation?"
 PHONE = {"width": 390, "height": 844}
 
