@@ -8,11 +8,6 @@ pytest temporary folder, or to $UI_SCREENSHOT_DIR when set.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.process import ServerProcess, free_port, serve_command
 from rag.config import PROJECT_ROOT
 
 CHROMIUM = Path(os.environ.get("UI_CHROMIUM", "/usr/bin/chromium"))
@@ -37,73 +33,48 @@ UPLOAD_LIMIT = 2_000_000
 WIDE = {"width": 1280, "height": 860}
 
 
-class ServeProcess:
-    """`rag serve` in a process of its own, on a free loopback port, over a temporary data folder."""
+class UiServer:
+    """`rag serve` in a process of its own over a temporary data folder, ready to answer."""
 
-    def __init__(self, data_dir: Path, corpus_dir: Path, **env: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.upload_limit = UPLOAD_LIMIT
-        self.log = data_dir.parent / f"serve-{self.port}.log"
+    def __init__(self, folder: Path, corpus_dir: Path, **env: str) -> None:
+        port = free_port()
         environment = {
             **os.environ,
-            "RAG_DATA_DIR": str(data_dir),
+            "RAG_DATA_DIR": str(folder / "data"),
             "RAG_CORPUS_DIR": str(corpus_dir),
             "RAG_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
             "RAG_LOG_LEVEL": "warning",
             **env,
         }
-        command = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(command, env=environment, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        with httpx.Client(base_url=self.url, timeout=5) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"rag serve exited during startup:\n{self.log.read_text()}")
-                try:
-                    if client.get("/ready").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"rag serve not ready after {STARTUP_TIMEOUT}s:\n{self.log.read_text()}")
+        self.process = ServerProcess(serve_command(port), port, folder / "serve.log", env=environment, cwd=PROJECT_ROOT)
+        self.url = self.process.url
+        self.upload_limit = UPLOAD_LIMIT
+        try:
+            self.process.wait_ready(STARTUP_TIMEOUT)
+        except BaseException:
+            self.process.stop()
+            raise
 
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=120, **kwargs)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
 
 @pytest.fixture(scope="session")
-def start_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServeProcess]]:
-    started: list[ServeProcess] = []
+def start_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., UiServer]]:
+    started: list[UiServer] = []
 
-    def start(corpus_dir: Path = PROJECT_ROOT / "corpus", **env: str) -> ServeProcess:
-        server = ServeProcess(tmp_path_factory.mktemp("ui-server") / "data", corpus_dir, **env)
+    def start(corpus_dir: Path = PROJECT_ROOT / "corpus", **env: str) -> UiServer:
+        server = UiServer(tmp_path_factory.mktemp("ui-server"), corpus_dir, **env)
         started.append(server)
         return server
 
     yield start
     for server in started:
-        server.stop()
+        server.process.stop()
 
 
 @pytest.fixture(scope="session")
-def server(start_serve: Callable[..., ServeProcess]) -> ServeProcess:
+def server(start_serve: Callable[..., UiServer]) -> UiServer:
     """The built-in corpus, no API key."""
     return start_serve()
 

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from helpers import make_pdf
+
+from tests.helpers import make_pdf
 
 pytestmark = pytest.mark.slow  # a real browser against a real server
 
