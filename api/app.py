@@ -34,6 +34,7 @@ from .deps import Runtime, Service
 from .metrics import Metrics
 from .middleware import BodyLimit, Observe
 from .routes import documents, operations, qa
+from .ui import router as web_page
 
 log = logging.getLogger("api")
 
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, pipeline: PipelineProtocol | No
     )
     app.state.runtime = runtime
     errors.install(app)
-    for router in (qa, documents, operations):
+    for router in (qa, documents, operations, web_page):
         app.include_router(router)
     upload_limit = uploads.body_limit(settings.max_upload_bytes)
 
