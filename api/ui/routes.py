@@ -17,7 +17,7 @@ from rag.config import Settings
 
 from .. import errors
 from ..deps import RuntimeDep
-from ..schemas import AskRequest, Filters
+from ..schemas import Filters
 from . import reports
 
 HERE = Path(__file__).parent
@@ -41,11 +41,10 @@ router = APIRouter(include_in_schema=False)
 
 def page_config(settings: Settings) -> dict[str, Any]:
     """What the page may offer, as the server supports it: embedded in every view, so nothing waits for it."""
-    model_configured = bool(getattr(settings, "llm_base_url", None))
     api_key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
     return {
         "filters": sorted(Filters.model_fields),
-        "answer_modes": ANSWER_MODES if model_configured and "mode" in AskRequest.model_fields else [],
+        "answer_modes": ANSWER_MODES if settings.llm.configured else [],
         "writes_need_key": bool(api_key),
         "reads_need_key": bool(api_key) and settings.protect_reads,
         "max_upload_bytes": settings.max_upload_bytes,
