@@ -94,7 +94,14 @@ class Pipeline:
         self.data_dir = Path(self.settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = DocumentStore(self.data_dir / "documents.sqlite3")
-        self.embedder = Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+        self.embedder = Embedder(
+            self.settings.embedding_model,
+            self.settings.embed_batch_size,
+            backend=self.settings.embedding_backend,
+            device=self.settings.embedding_device,
+            cache_root=self.settings.model_cache(),
+            query_cache_size=self.settings.query_cache_size,
+        )
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
         self.indexer = Indexer(self.store, self._vector_index, self.embedder, self.settings.chunk_max_chars)
@@ -126,7 +133,7 @@ class Pipeline:
     def open(self) -> "Pipeline":
         """Open everything now (the server does this at start, not on the first request)."""
         self._vector_index()
-        self.embedder.model  # noqa: B018 - loads the model
+        self.embedder.load()
         return self
 
     def close(self) -> None:
