@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # for tests/helpers.py
+
+# One folder of ONNX exports for every test and the processes they start (each export
+# checks itself against its recorded hash, so a folder kept between runs is safe).
+os.environ.setdefault("RAG_MODEL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "policy-rag-test-models"))
 
 from rag.config import PROJECT_ROOT, Settings  # noqa: E402
 
