@@ -28,7 +28,7 @@ from rag.config import Settings  # noqa: E402
 from rag.embedding import BACKENDS, Embedder, set_model_threads  # noqa: E402
 from rag.loading import discover, load_file  # noqa: E402
 
-QUERY = "What must deployers of a deep fake disclose under the EU AI Act?"  # 16 tokens with [CLS] and [SEP]
+QUERY = "What must deployers of a deep fake disclose under the AI Act?"  # 16 tokens with [CLS] and [SEP]
 BATCH = 64
 
 
