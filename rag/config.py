@@ -75,7 +75,9 @@ class Settings(BaseSettings):
         description="Folder the ONNX exports of the model are kept in (default: <data dir>/models).",
     )
     query_cache_size: int = Field(
-        default=1024, ge=0, le=1_000_000, description="Query vectors kept for repeated questions (0: none)."
+        default=1024, ge=0, le=1_000_000,
+        description="Query vectors kept for repeated questions; 0 also stops keeping the store's per-question "
+        "reads (counts, term frequencies, metadata, chunk rows) in memory between writes.",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per embedding batch.")
     chunk_max_chars: int = Field(

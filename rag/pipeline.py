@@ -93,7 +93,7 @@ class Pipeline:
         self.settings = settings or Settings()
         self.data_dir = Path(self.settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = DocumentStore(self.data_dir / "documents.sqlite3")
+        self.store = DocumentStore(self.data_dir / "documents.sqlite3", memo=self.settings.query_cache_size > 0)
         self.embedder = Embedder(
             self.settings.embedding_model,
             self.settings.embed_batch_size,
