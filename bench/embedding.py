@@ -78,13 +78,13 @@ def quality(backend: str, dataset: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="alternating speed rounds (medians are reported)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating speed rounds (medians are reported)")
     parser.add_argument("--no-quality", dest="quality", action="store_false", help="skip the evaluation sets")
     args = parser.parse_args()
     corpus = shared_corpus_or_exit()
     embedders = {b: Embedder(backend=b, batch_size=BATCH, cache_root=RESULTS / "models").load() for b in BACKENDS}
     tokens = len(embedders["torch"].tokenizer(QUERY)["input_ids"])
-    chunks = sample_chunks(corpus, 4 * BATCH)
+    chunks = sample_chunks(corpus, 2 * BATCH)
     mean_tokens = sum(len(embedders["torch"].tokenizer(c, truncation=True, max_length=256)["input_ids"]) for c in chunks) / len(chunks)
     print(f"query: {tokens} tokens; chunks: {len(chunks)} of {mean_tokens:.0f} tokens on average; {os.cpu_count()} cores")
     figures = speed(embedders, chunks, args.rounds)
