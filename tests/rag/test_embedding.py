@@ -165,3 +165,21 @@ def test_devices():
     assert Embedder(backend="torch", device="auto").backend.device == "cpu"
     with pytest.raises(ValueError):
         Settings(embedding_device="gpu")
+
+
+def test_onnx_sessions_follow_the_thread_setting(monkeypatch):
+    import torch
+
+    import rag.embedding.base as base
+
+    monkeypatch.setattr(torch, "set_num_threads", lambda count: None)  # leave the other tests' torch alone
+    embedder = Embedder(backend="onnx", cache_root=MODELS)
+    backend = embedder.backend
+    monkeypatch.setattr(base, "_threads", 0)  # restored after the test
+    monkeypatch.setattr(base.os, "cpu_count", lambda: 2)
+    assert backend._session(base.model_threads()).get_session_options().intra_op_num_threads == 2  # ingest: every core
+    base.set_model_threads(1)  # what `rag serve`, `rag ask` and `rag search` do
+    one = backend._session(base.model_threads())
+    assert one.get_session_options().intra_op_num_threads == 1
+    embedder.embed_documents(["a question"])
+    assert backend._sessions[1] is one
