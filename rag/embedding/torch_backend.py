@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ class TorchBackend(Backend):
             self.model = SentenceTransformer(folder.location, device=self.device, local_files_only=True)
         except Exception as exc:  # the library raises OSError, ValueError, HF errors...
             raise ModelUnavailable(f"cannot load embedding model {folder.name!r} from {folder.location}: {exc}") from None
-        self.transformer = self.model[0].auto_model
+        self.transformer: Any = self.model[0].auto_model
         log.info("loaded embedding model %s on %s", folder.location, self.device)
 
     def token_vectors(self, batch: dict[str, np.ndarray]) -> np.ndarray:
@@ -58,8 +59,3 @@ class TorchBackend(Backend):
         """The model's own sentence vectors (for models that do not mean-pool)."""
         vectors = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True)
         return np.asarray(vectors, dtype=np.float32)
-
-    @property
-    def dimension(self) -> int:
-        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        return int(get())
