@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, median, save, shared_corpus_or_exit, table  # noqa: E402
 
-from eval.runner import RunOptions, run  # noqa: E402
+from eval.runner import RunOptions, corpus_for, run  # noqa: E402
 from rag.chunking import chunk_document, embedding_text  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.embedding import BACKENDS, Embedder, set_model_threads  # noqa: E402
 from rag.loading import discover, load_file  # noqa: E402
+from rag.pipeline import Pipeline  # noqa: E402
 
 QUERY = "What must deployers of a deep fake disclose under the AI Act?"  # 16 tokens with [CLS] and [SEP]
 BATCH = 64
@@ -60,19 +61,19 @@ def speed(embedders: dict[str, Embedder], chunks: list[str], rounds: int) -> dic
     return {name: {"query_p50_ms": median(latency[name]), "chunks_per_s": median(throughput[name])} for name in embedders}
 
 
-def quality(backend: str, dataset: str) -> dict[str, float]:
-    set_model_threads(os.cpu_count() or 1)
+def quality(backend: str, dataset: str) -> dict[str, float | None]:
+    """Ingest on every core (as `rag ingest`), then the evaluation set on one model thread (as the server)."""
     settings = Settings(embedding_backend=backend, model_cache_dir=RESULTS / "models")
-    options = RunOptions(
-        dataset=dataset, baselines=False, progress=False, data_dir=RESULTS / f"data-embedding-{backend}-{dataset}"
-    )
-    started = time.perf_counter()
-    summary = run(options, settings).summary
-    service = summary["service"]
-    ingest = summary["setup"].get("ingest", {})
+    data_dir = RESULTS / f"data-embedding-{backend}-{dataset}"
+    set_model_threads(os.cpu_count() or 1)
+    pipeline = Pipeline(settings.model_copy(update={"data_dir": data_dir}))
+    report = pipeline.ingest([corpus_for(dataset, settings)])
+    pipeline.close()
+    set_model_threads(1)
+    summary = run(RunOptions(dataset=dataset, baselines=False, progress=False, data_dir=data_dir), settings).summary
     return {
-        "recall@5": service["recall@5"], "mrr": service["mrr"], "seconds": time.perf_counter() - started,
-        "ingest_chunks_per_s": ingest["chunks_embedded"] / ingest["seconds"] if ingest.get("chunks_embedded") else None,
+        "recall@5": summary["service"]["recall@5"], "mrr": summary["service"]["mrr"],
+        "ingest_chunks_per_s": report.chunks_embedded / report.seconds if report.chunks_embedded else None,
     }
 
 
