@@ -58,8 +58,8 @@ def main() -> None:
 
     backend = settings.embedding_backend
     calls = {
-        "search": lambda q: pipeline.search(q, top_k=10),
         f"ask ({backend}, caches)": lambda q: pipeline.ask(q, top_k=8),
+        "search (no caches)": lambda q: uncached.search(q, top_k=10),  # not the cached pipeline: it would embed q first
         f"ask ({backend}, no caches)": lambda q: uncached.ask(q, top_k=8),
         "ask (torch, no caches: before)": lambda q: before.ask(q, top_k=8),
         "langchain similarity_search": lambda q: baseline.search(q, k=10),
@@ -85,7 +85,7 @@ def main() -> None:
     print(f"{len(questions)} questions x {args.rounds} rounds, warm index of {pipeline.counts()['chunks']} chunks")
     print(table(["operation", "calls", "p50 ms, first round", "p50 ms", "p95 ms", "p50 vs langchain"], rows))
     ask = percentile(timings[f"ask ({backend}, caches)"], 50)
-    print(f"targets: ask p50 under 15 ms -> {ask:.1f} ms; search p50 under 30 ms -> {percentile(timings['search'], 50):.1f} ms")
+    print(f"targets: ask p50 under 15 ms -> {ask:.1f} ms; search p50 under 30 ms -> {percentile(timings['search (no caches)'], 50):.1f} ms")
     path = save("query", {
         name: {"p50_ms": percentile(v, 50), "p50_first_round_ms": percentile(first_round[name], 50),
                "p95_ms": percentile(v, 95), "calls": len(v)}
