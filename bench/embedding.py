@@ -7,27 +7,24 @@ evaluation sets (recall@5 and MRR, in process, each backend in its own data
 folder, so the corpus set ingests the shared corpus once per backend). Latency
 and throughput rounds alternate between backends, so a busy machine slows them alike.
 
-    .venv/bin/python bench/embedding.py                 # ~15 min on 2 cores (three corpus ingests)
-    .venv/bin/python bench/embedding.py --no-quality    # speed only, a minute
+    .venv/bin/python -m bench.embedding                 # ~15 min on 2 idle cores (three corpus ingests)
+    .venv/bin/python -m bench.embedding --no-quality    # speed only, a few minutes
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, median, save, shared_corpus_or_exit, table  # noqa: E402
-
-from eval.runner import RunOptions, corpus_for, run  # noqa: E402
-from rag.chunking import chunk_document, embedding_text  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.embedding import BACKENDS, Embedder, set_model_threads  # noqa: E402
-from rag.loading import discover, load_file  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
+from bench.common import RESULTS, median, save, shared_corpus_or_exit, table
+from eval.runner import RunOptions, corpus_for, run
+from rag.chunking import chunk_document, embedding_text
+from rag.config import Settings
+from rag.embedding import BACKENDS, Embedder, set_model_threads
+from rag.loading import discover, load_file
+from rag.pipeline import Pipeline
 
 QUERY = "What must deployers of a deep fake disclose under the AI Act?"  # 16 tokens with [CLS] and [SEP]
 BATCH = 64
@@ -37,7 +34,7 @@ def sample_chunks(corpus: Path, count: int) -> list[str]:
     texts: list[str] = []
     for path, root in discover([corpus]):
         document = load_file(path, root)
-        texts.extend(embedding_text(document.title, c) for c in chunk_document(document, Settings().chunk_max_chars))
+        texts.extend(embedding_text(document.title, c) for c in chunk_document(document, Settings().chunking))
         if len(texts) >= count:
             break
     return texts[:count]

@@ -8,8 +8,8 @@ caches off (how every question was answered before the ONNX backend and the
 caches). The first round asks every question for the first time; later rounds
 repeat them, which the query-vector cache answers without the model.
 
-    .venv/bin/python bench/query.py              # builds the indexes on first run
-    .venv/bin/python bench/query.py --questions 60
+    .venv/bin/python -m bench.query              # builds the indexes on first run
+    .venv/bin/python -m bench.query --questions 60
 
 The indexes are kept under bench/results/ so later runs start warm.
 """
@@ -17,18 +17,14 @@ The indexes are kept under bench/results/ so later runs start warm.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, percentile, save, shared_corpus_or_exit, table  # noqa: E402
-
-from eval.baselines import LangChainBaseline  # noqa: E402
-from eval.datasets import load_dataset  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.embedding import set_model_threads  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
+from bench.common import RESULTS, percentile, save, shared_corpus_or_exit, table
+from eval.baselines import LangChainBaseline
+from eval.datasets import load_dataset
+from rag.config import Settings
+from rag.embedding import set_model_threads
+from rag.pipeline import Pipeline
 
 
 def main() -> None:

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for tests/helpers.py
-
 # One folder of ONNX exports for every test and the processes they start (each export
 # checks itself against its recorded hash, so a folder kept between runs is safe).
 os.environ.setdefault("RAG_MODEL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "policy-rag-test-models"))
 
-from rag.config import PROJECT_ROOT, Settings  # noqa: E402
-
-BUILTIN_CORPUS = PROJECT_ROOT / "corpus"
-
-
-def shared_corpus_path() -> Path:
-    return Settings().shared_corpus
+from rag.config import Settings  # noqa: E402
+from tests.helpers import BUILTIN_CORPUS, make_settings, shared_corpus_path  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -30,10 +22,6 @@ def shared_corpus() -> Path:
     if not (path / "catalog.json").is_file():
         pytest.skip(f"the shared corpus is not at {path}; set RAG_SHARED_CORPUS to its folder to run this test")
     return path
-
-
-def make_settings(data_dir: Path, **overrides) -> Settings:
-    return Settings(data_dir=data_dir, corpus_dir=BUILTIN_CORPUS, **overrides)
 
 
 @pytest.fixture

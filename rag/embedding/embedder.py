@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -74,7 +74,7 @@ class Embedder:
                 self._loaded = _LOADED[key]
         return self._loaded
 
-    def load(self) -> "Embedder":
+    def load(self) -> Embedder:
         """Load the model now (the server does this at start, not on the first question)."""
         self._load()
         return self
@@ -138,13 +138,13 @@ class Embedder:
         texts: list[str],
         spans: list[list[tuple[int, int]]],
         on_batch: Callable[[int], object] | None = None,
-        batch_size: int = 32,
     ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """One forward pass per text: the text's vector (exactly what ``embed_documents``
         gives: mean of its token vectors, normalized) and, for each character span of
         ``spans[i]``, the normalized mean of the token vectors inside that span. A span
         whose tokens fell past the model's length limit gets None.
-        ``on_batch(n)`` is called after every batch of n texts."""
+        ``on_batch(n)`` is called after every batch of n texts (``batch_size`` texts a batch)."""
+        batch_size = self.batch_size
         text_vectors: np.ndarray | None = None
         span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 
 class WriteMemo:
@@ -30,11 +31,11 @@ class WriteMemo:
         found = self.get_many([key], lambda missing: {key: compute()})
         return found[key]
 
-    def get_many(self, keys: Iterable[Hashable], compute: Callable[[list[Hashable]], dict[Hashable, Any]]) -> dict[Hashable, Any]:
+    def get_many(self, keys: Iterable[Any], compute: Callable[[list[Any]], Mapping[Any, Any]]) -> dict[Any, Any]:
         """The values of ``keys``; ``compute(missing)`` reads those not kept (keys it omits stay absent)."""
         keys = list(keys)
         if not self.enabled:
-            return compute(keys)
+            return dict(compute(keys))
         found: dict[Hashable, Any] = {}
         with self._lock:
             generation = self._generation

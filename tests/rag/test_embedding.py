@@ -11,16 +11,14 @@ import numpy as np
 import pytest
 
 from rag.chunking import chunk_document, embedding_text
-from rag.config import Settings
+from rag.config import ChunkingSettings, Settings
 from rag.embedding import Embedder
 from rag.embedding.export import ExportCache
 from rag.embedding.model import ModelFolder
 from rag.errors import IndexMismatch, ModelUnavailable
-from rag.indexing import is_answer_sentence
 from rag.loading import discover, load_file
 from rag.pipeline import Pipeline
-
-from conftest import BUILTIN_CORPUS, make_settings
+from tests.helpers import BUILTIN_CORPUS, make_settings
 
 MODELS = Settings().model_cache()
 
@@ -31,11 +29,11 @@ def chunks_and_spans() -> tuple[list[str], list[list[tuple[int, int]]]]:
     texts, spans = [], []
     for path, root in discover([BUILTIN_CORPUS]):
         document = load_file(path, root)
-        for chunk in chunk_document(document, 400):
+        for chunk in chunk_document(document, ChunkingSettings(max_chars=400)):
             text = embedding_text(document.title, chunk)
             shift = len(text) - len(chunk.text) - chunk.start
             texts.append(text)
-            spans.append([(s.start + shift, s.end + shift) for s in chunk.sentences if is_answer_sentence(document.text[s.start:s.end])])
+            spans.append([(s.start + shift, s.end + shift) for s in chunk.sentences if s.end - s.start >= 40])
     return texts, spans
 
 

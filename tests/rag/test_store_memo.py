@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from rag.pipeline import Pipeline
 from rag.store.memo import WriteMemo
-
-from conftest import make_settings
+from tests.helpers import make_settings
 
 
 def test_reads_are_kept_until_a_write_and_not_across_it():
