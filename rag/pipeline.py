@@ -63,8 +63,15 @@ class Pipeline:
         self.settings = settings or Settings()
         self.data_dir = Path(self.settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = DocumentStore(self.data_dir / "documents.sqlite3")
-        self.embedder = Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+        self.store = DocumentStore(self.data_dir / "documents.sqlite3", memo=self.settings.query_cache_size > 0)
+        self.embedder = Embedder(
+            self.settings.embedding_model,
+            self.settings.embed_batch_size,
+            backend=self.settings.embedding_backend,
+            device=self.settings.embedding_device,
+            cache_root=self.settings.model_cache(),
+            query_cache_size=self.settings.query_cache_size,
+        )
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="rag-search")
@@ -108,7 +115,7 @@ class Pipeline:
     def open(self) -> Pipeline:
         """Open everything now (the server does this at start, not on the first request)."""
         self._vector_index()
-        self.embedder.model  # noqa: B018 - loads the model
+        self.embedder.load()
         return self
 
     def close(self) -> None:

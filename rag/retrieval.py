@@ -97,7 +97,7 @@ class Retriever:
         """Fused candidates, best first, and the query vector (None in bm25 mode).
 
         The lexical search needs no vector, so it runs on another thread while the
-        query is embedded (SQLite and torch both release the GIL)."""
+        query is embedded (SQLite and the model runtimes release the GIL)."""
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)

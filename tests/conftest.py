@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from rag.config import Settings
-from tests.helpers import BUILTIN_CORPUS, make_settings, shared_corpus_path
+# One folder of ONNX exports for every test and the processes they start (each export
+# checks itself against its recorded hash, so a folder kept between runs is safe).
+os.environ.setdefault("RAG_MODEL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "policy-rag-test-models"))
+
+from rag.config import Settings  # noqa: E402
+from tests.helpers import BUILTIN_CORPUS, make_settings, shared_corpus_path  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Chunk, Document, PageSpan, Sentence
+from .memo import WriteMemo
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,6 +61,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, chunk_ids TEXT NOT NULL);
 """
 
+MEMO_ENTRIES = 4096  # chunk rows and term counts kept between writes (a chunk with its vectors: ~12 kB)
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     id: str
@@ -85,13 +89,18 @@ def _unpack_sentences(blob: str) -> tuple[Sentence, ...]:
 
 
 class DocumentStore:
-    def __init__(self, path: Path):
+    """``memo``: keep repeated reads (counts, term frequencies, metadata, chunk rows)
+    in memory until the next write. The store must then be the only writer of its
+    database: a write by another process is not seen until this one writes."""
+
+    def __init__(self, path: Path, memo: bool = True):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []  # every thread's connection, for close()
         self._opened_lock = threading.Lock()
         self.write_lock = threading.RLock()
+        self.memo = WriteMemo(max_entries=MEMO_ENTRIES, enabled=memo)
         with self.connection() as db:
             db.executescript(_SCHEMA)
 
@@ -123,7 +132,10 @@ class DocumentStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            finally:
+                self.memo.invalidate()  # also before the commit: no read may keep what it saw mid-write
             db.execute("COMMIT")
+            self.memo.invalidate()
 
     def close(self) -> None:
         """Close the connection of every thread that used the store (it reopens on next use)."""
@@ -287,20 +299,35 @@ class DocumentStore:
         )
 
     def metadata_index(self) -> list[tuple[str, dict[str, Any]]]:
-        with self.connection() as db:
-            return [(r["id"], json.loads(r["metadata"])) for r in db.execute("SELECT id, metadata FROM documents")]
+        """Every document's id and metadata (shared: callers must not change them)."""
+        def read() -> list[tuple[str, dict[str, Any]]]:
+            with self.connection() as db:
+                return [(r["id"], json.loads(r["metadata"])) for r in db.execute("SELECT id, metadata FROM documents")]
+
+        return self.memo.get("metadata", read)
 
     def counts(self) -> dict[str, int]:
-        with self.connection() as db:
-            documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
-            chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return {"documents": int(documents), "chunks": int(chunks)}
+        def read() -> dict[str, int]:
+            with self.connection() as db:
+                documents = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+                chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            return {"documents": int(documents), "chunks": int(chunks)}
+
+        return dict(self.memo.get("counts", read))
 
     # ------------------------------------------------------------ chunks
 
     def get_chunks(self, ids: list[str], with_vectors: bool = False) -> dict[str, StoredChunk]:
+        """The stored chunks among ``ids`` (``with_vectors``: with their sentence vectors)."""
         if not ids:
             return {}
+        found = self.memo.get_many(
+            [("chunk", with_vectors, i) for i in ids],
+            lambda keys: {("chunk", with_vectors, c.id): c for c in self._read_chunks([k[2] for k in keys], with_vectors)},
+        )
+        return {key[2]: chunk for key, chunk in found.items()}
+
+    def _read_chunks(self, ids: list[str], with_vectors: bool) -> list[StoredChunk]:
         vector_col = "c.sentence_vectors" if with_vectors else "NULL AS sentence_vectors"
         marks = ",".join("?" * len(ids))
         with self.connection() as db:
@@ -309,16 +336,17 @@ class DocumentStore:
                 f"c.sentences, {vector_col} FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
                 ids,
             ).fetchall()
-        out = {}
+        out = []
         for r in rows:
             sentences = _unpack_sentences(r["sentences"])
             vectors = None
             if r["sentence_vectors"] is not None:
                 vectors = np.frombuffer(r["sentence_vectors"], dtype=np.float16).reshape(len(sentences), -1).astype(np.float32)
-            out[r["id"]] = StoredChunk(
+                vectors.setflags(write=False)  # shared between questions
+            out.append(StoredChunk(
                 r["id"], r["document_id"], r["title"], r["ordinal"], r["start"], r["end"], r["section"], r["page"],
                 r["kind"], r["text"], sentences, vectors,
-            )
+            ))
         return out
 
     def iter_documents(self) -> Iterator[Document]:
@@ -360,11 +388,15 @@ class DocumentStore:
 
     def document_frequencies(self, terms: list[str]) -> dict[str, int]:
         """How many chunks hold each term (after the index's own stemming)."""
-        out: dict[str, int] = {}
+        found = self.memo.get_many([("df", t) for t in terms], lambda keys: self._read_frequencies([k[1] for k in keys]))
+        return {term: found[("df", term)] for term in terms}
+
+    def _read_frequencies(self, terms: list[str]) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
         with self.connection() as db:
             for term in terms:
                 row = db.execute(
                     "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
                 ).fetchone()
-                out[term] = int(row[0])
+                out[("df", term)] = int(row[0])
         return out

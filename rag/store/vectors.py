@@ -37,13 +37,19 @@ class VectorIndex:
             name=collection_name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
         self._lock = threading.Lock()
+        self._count: int | None = None  # this process is the only writer (see above): kept between writes
         self._max_batch = int(getattr(self._client, "get_max_batch_size", lambda: 5000)() or 5000)
 
     def count(self) -> int:
-        return int(self._collection.count())
+        count = self._count
+        if count is None:
+            with self._lock:  # writers change the collection and reset the count under this lock
+                count = self._count = int(self._collection.count())
+        return count
 
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         with self._lock:
+            self._count = None
             for i in range(0, len(ids), self._max_batch):
                 self._collection.upsert(
                     ids=ids[i:i + self._max_batch],
@@ -55,6 +61,7 @@ class VectorIndex:
         if not ids:
             return
         with self._lock:
+            self._count = None
             for i in range(0, len(ids), self._max_batch):
                 self._collection.delete(ids=ids[i:i + self._max_batch])
 
@@ -89,6 +96,7 @@ class VectorIndex:
     def reset(self) -> None:
         """Drop and recreate the collection (used by reindex)."""
         with self._lock:
+            self._count = None
             self._client.delete_collection(self.name)
             self._collection = self._client.get_or_create_collection(
                 name=self.name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None

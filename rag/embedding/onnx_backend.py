@@ -1,0 +1,62 @@
+"""The ONNX Runtime backends: the model exported to ONNX (fp32), or that export
+with its weights quantized to int8. CPU only.
+
+A session's thread count is fixed when it is made, so there is one session per
+count asked for (``set_model_threads``): one thread per question in the server,
+every core for ingest."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelUnavailable
+from .base import Backend, model_threads
+from .export import ExportCache
+from .model import ModelFolder
+
+log = logging.getLogger(__name__)
+
+
+class OnnxBackend(Backend):
+    def __init__(self, folder: ModelFolder, cache_root: Path, quantized: bool, device: str):
+        if device == "cuda":
+            raise ModelUnavailable(
+                "the onnx backends run on the CPU; use RAG_EMBEDDING_BACKEND=torch with RAG_EMBEDDING_DEVICE=cuda"
+            )
+        import onnxruntime  # noqa: F401 - fail here, clearly, when it is missing
+
+        self.name = "onnx-int8" if quantized else "onnx"
+        self.path = ExportCache(cache_root, folder).path("int8" if quantized else "fp32")
+        self._sessions: dict[int, object] = {}
+        self._lock = threading.Lock()
+        self._session(model_threads())  # load now: a broken file fails at start, not on a question
+        log.info("loaded embedding model %s (%s) from %s", folder.name, self.name, self.path)
+
+    def _session(self, threads: int):
+        session = self._sessions.get(threads)
+        if session is None:
+            import onnxruntime as ort
+
+            with self._lock:
+                session = self._sessions.get(threads)
+                if session is None:
+                    options = ort.SessionOptions()
+                    options.intra_op_num_threads = threads
+                    options.inter_op_num_threads = 1
+                    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+                    options.log_severity_level = 3
+                    try:
+                        session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+                    except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf...
+                        raise ModelUnavailable(f"cannot open the ONNX model {self.path}: {exc}") from None
+                    self._sessions[threads] = session
+        return session
+
+    def token_vectors(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        session = self._session(model_threads())
+        inputs = {i.name for i in session.get_inputs()}
+        return session.run(None, {k: v.astype(np.int64, copy=False) for k, v in batch.items() if k in inputs})[0]
