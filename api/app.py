@@ -28,7 +28,7 @@ from starlette.types import Scope
 
 from rag.config import Settings
 
-from . import errors, uploads
+from . import contract, errors, uploads
 from .deps import Runtime, Service
 from .metrics import Metrics
 from .middleware import BodyLimit, Observe
@@ -74,8 +74,10 @@ def create_app(settings: Settings | None = None, pipeline: Any | None = None) ->
     )
     app.state.runtime = runtime
     errors.install(app)
-    for router in (qa, documents, operations):
+    routers = (qa, documents, operations)
+    for router in routers:
         app.include_router(router)
+    contract.install(app, settings, routers)
     upload_limit = uploads.body_limit(settings.max_upload_bytes)
 
     def limit_for(scope: Scope) -> int:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from rag import errors as rag_errors
 
@@ -32,6 +33,8 @@ STATUS_BY_ERROR: dict[type[rag_errors.RagError], int] = {
     rag_errors.CorruptDocument: 422,
     rag_errors.IndexMismatch: 503,
     rag_errors.ModelUnavailable: 503,
+    rag_errors.StorageError: 503,
+    rag_errors.StorageFull: 507,
     rag_errors.RagError: 500,
 }
 
@@ -48,6 +51,7 @@ CODE_BY_STATUS: dict[int, str] = {
     422: "validation_error",
     500: "internal_error",
     503: "not_ready",
+    507: "storage_full",
 }
 
 GENERIC_500 = "internal server error; the incident was logged"
@@ -102,6 +106,8 @@ def describe(exc: BaseException) -> tuple[int, str, str, dict[str, str] | None]:
         return exc.status, exc.code, exc.message, exc.headers
     if isinstance(exc, rag_errors.RagError):
         return status_of(exc), exc.code, exc.message, None
+    if isinstance(exc, OSError) and rag_errors.is_out_of_space(exc):  # e.g. spooling an upload to a full disk
+        return describe(rag_errors.storage_failure(exc))
     if isinstance(exc, RequestValidationError):
         return _describe_validation(exc)
     if isinstance(exc, StarletteHTTPException):
@@ -140,7 +146,20 @@ def _field_name(loc: tuple | list) -> str:
 
 
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
-    return response_for(exc)
+    response = response_for(exc)
+    if response.status_code == 405:
+        response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return response
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at this path (the framework names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
 
 
 def install(app: FastAPI) -> None:

@@ -3,6 +3,8 @@ the HTTP layer maps them to statuses in exactly one place."""
 
 from __future__ import annotations
 
+import errno
+
 
 class RagError(Exception):
     """Base of every error the library raises on purpose."""
@@ -52,3 +54,34 @@ class IndexMismatch(RagError):
 
 class ModelUnavailable(RagError):
     code = "model_unavailable"
+
+
+class StorageError(RagError):
+    """A store failed while writing; the write was rolled back."""
+
+    code = "storage_error"
+
+
+class StorageFull(StorageError):
+    """A write found no space left (full disk, quota or file size limit)."""
+
+    code = "storage_full"
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_FULL_WORDS = ("disk is full", "no space left", "file too large", "quota exceeded")
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    """An OS, SQLite or Chroma error that means the data folder ran out of space."""
+    text = str(exc).lower()
+    return getattr(exc, "errno", None) in _FULL_ERRNOS or any(words in text for words in _FULL_WORDS)
+
+
+def storage_failure(exc: BaseException) -> StorageError:
+    """What a failed store write is reported as."""
+    if isinstance(exc, StorageError):
+        return exc
+    if is_out_of_space(exc):
+        return StorageFull("no space left in the data folder; nothing was stored. Free some space and retry")
+    return StorageError(f"the stores failed during the write ({type(exc).__name__}); nothing was stored. Retry later")

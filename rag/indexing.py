@@ -22,16 +22,17 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .chunking import chunk_document, embedding_text
 from .embedding import Embedder
-from .errors import RagError
+from .errors import RagError, storage_failure
 from .loading import discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
@@ -87,16 +88,27 @@ class Indexer:
     # ------------------------------------------------------------ recovery
 
     def recover(self) -> int:
-        """Bring Chroma back in line with SQLite after an interrupted write."""
+        """Bring Chroma back in line with SQLite after an interrupted or failed write."""
         with self.store.write_lock:
             entries = self.store.journal_entries()
             for entry, ids in entries:
-                kept = self.store.existing_chunk_ids(ids)
-                self.vectors.delete([i for i in ids if i not in kept])
-                self.store.journal_close(entry)
+                self._settle(entry, ids)
         if entries:
             log.warning("recovered %d interrupted write(s)", len(entries))
         return len(entries)
+
+    def _settle(self, entry: int, ids: list[str]) -> None:
+        """Delete the journaled vectors SQLite does not hold, then close the entry."""
+        kept = self.store.existing_chunk_ids(ids)
+        self.vectors.delete([i for i in ids if i not in kept])
+        self.store.journal_close(entry)
+
+    def _roll_back(self, entry: int, ids: list[str]) -> None:
+        """Undo a failed write's vectors now; if even that fails, the entry stays open for the next write."""
+        try:
+            self._settle(entry, ids)
+        except Exception:
+            log.exception("could not roll back a failed write yet; the next write will")
 
     # ------------------------------------------------------------ files
 
@@ -163,7 +175,7 @@ class Indexer:
             return "unchanged"
         status = "updated" if self.store.sha256_of(document.id) else "added"
         report = IngestReport([], [], [], [])
-        self._write([Prepared(document, chunk_document(document, self.max_chars), "", status)], report, False)
+        self._write([Prepared(document, chunk_document(document, self.max_chars), "", status)], report, False, fail_fast=True)
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
@@ -181,20 +193,27 @@ class Indexer:
 
     def delete(self, document_id: str) -> bool:
         vectors = self.vectors
-        with self.store.write_lock:
+        with self.store.write_lock, _as_storage_failure():
+            self.recover()
             if self.store.sha256_of(document_id) is None:
                 return False
             old = self.store.chunk_ids_of(document_id)
             entry = self.store.journal_open(old)
-            with self.store.transaction() as db:
-                self.store.delete_document(db, document_id)
-            vectors.delete(old)
-            self.store.journal_close(entry)
+            try:
+                with self.store.transaction() as db:
+                    self.store.delete_document(db, document_id)
+                vectors.delete(old)
+                self.store.journal_close(entry)
+            except Exception:
+                self._roll_back(entry, old)
+                raise
         return True
 
     # ------------------------------------------------------------ the write path
 
-    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool) -> None:
+    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool, fail_fast: bool = False) -> None:
+        """Embed and store ``todo``; a document that cannot be stored is reported in ``report.failed``,
+        or raised with ``fail_fast``."""
         if not todo:
             return
         total = sum(len(p.chunks) for p in todo)
@@ -205,13 +224,13 @@ class Indexer:
             group.append(prepared)
             size += len(prepared.chunks)
             if size >= EMBED_GROUP:
-                self._write_group(group, report, bar)
+                self._write_group(group, report, bar, fail_fast)
                 group, size = [], 0
         if group:
-            self._write_group(group, report, bar)
+            self._write_group(group, report, bar, fail_fast)
         bar.close()
 
-    def _write_group(self, group: list[Prepared], report: IngestReport, bar) -> None:
+    def _write_group(self, group: list[Prepared], report: IngestReport, bar, fail_fast: bool) -> None:
         texts: list[str] = []
         spans: list[list[tuple[int, int]]] = []
         answerable: list[list[int]] = []  # per chunk: which of its sentences get a vector
@@ -239,6 +258,8 @@ class Indexer:
             try:
                 self._commit(prepared, own, per_chunk)
             except Exception as exc:
+                if fail_fast:
+                    raise
                 log.exception("failed to store %s", prepared.document.id)
                 report.failed.append((prepared.document.source, f"could not be stored: {exc}"))
                 continue
@@ -271,15 +292,33 @@ class Indexer:
         doc = prepared.document
         new_ids = [c.id for c in prepared.chunks]
         vectors = self.vectors  # opened (and recovered) before this write's journal entry exists
-        with self.store.write_lock:
+        with self.store.write_lock, _as_storage_failure():
+            self.recover()  # a failed write that could not be rolled back at once
             old_ids = self.store.chunk_ids_of(doc.id)
-            entry = self.store.journal_open(sorted(set(new_ids) | set(old_ids)))
-            metadatas = [{"document_id": doc.id, "kind": c.kind} for c in prepared.chunks]
-            vectors.upsert(new_ids, chunk_vectors, metadatas)
-            with self.store.transaction() as db:
-                self.store.replace_document(db, doc, prepared.chunks, sentence_vectors, prepared.given_metadata_sha)
-            vectors.delete([i for i in old_ids if i not in set(new_ids)])
-            self.store.journal_close(entry)
+            touched = sorted(set(new_ids) | set(old_ids))
+            entry = self.store.journal_open(touched)
+            try:
+                metadatas = [{"document_id": doc.id, "kind": c.kind} for c in prepared.chunks]
+                vectors.upsert(new_ids, chunk_vectors, metadatas)
+                with self.store.transaction() as db:
+                    self.store.replace_document(db, doc, prepared.chunks, sentence_vectors, prepared.given_metadata_sha)
+                vectors.delete([i for i in old_ids if i not in set(new_ids)])
+                self.store.journal_close(entry)
+            except Exception:
+                self._roll_back(entry, touched)
+                raise
+
+
+@contextmanager
+def _as_storage_failure() -> Iterator[None]:
+    """Errors of the stores themselves (OS, SQLite, Chroma) leave as ``StorageError``."""
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as exc:
+        log.error("a store failed during a write", exc_info=exc)
+        raise storage_failure(exc) from exc
 
 
 class _NotFound(RagError):

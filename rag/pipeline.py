@@ -184,13 +184,13 @@ class Pipeline:
     def _validate(self, text: Any, what: str) -> str:
         if not isinstance(text, str):
             raise InvalidInput(f"the {what} must be a string")
-        text = text.strip()
-        if not text:
-            raise InvalidInput(f"the {what} is empty")
         if len(text) > self.settings.max_question_chars:
             raise InvalidInput(
                 f"the {what} is {len(text)} characters long; the limit is {self.settings.max_question_chars}"
             )
+        text = text.strip()
+        if not text:
+            raise InvalidInput(f"the {what} is empty")
         return text
 
     @staticmethod
