@@ -4,6 +4,7 @@ text requires, then merged so one section is shown once."""
 
 from __future__ import annotations
 
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from typing import Any, Callable
 import numpy as np
 
 from .embedding import Embedder
-from .errors import InvalidInput
+from .errors import InvalidInput, storage_failure
 from .store.documents import DocumentStore, StoredChunk, query_terms
 from .store.vectors import VectorIndex
 from .types import Passage
 
 RRF_K = 60
+log = logging.getLogger(__name__)
+
 _LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
 MODES = ("hybrid", "dense", "bm25")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -108,7 +111,7 @@ class Retriever:
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
             vector = (embed or self.embedder.embed_query)(query)
-            for rank, (chunk_id, similarity) in enumerate(self._vectors().query(vector, self.candidates, allowed)):
+            for rank, (chunk_id, similarity) in enumerate(self._dense(vector, allowed, mode)):
                 fused[chunk_id] = Ranked(chunk_id, 1.0 / (RRF_K + rank + 1), dense=similarity)
         if lexical is not None:
             for rank, (chunk_id, _) in enumerate(lexical.result()):
@@ -116,6 +119,17 @@ class Retriever:
                 entry.score += 1.0 / (RRF_K + rank + 1)
                 entry.lexical_rank = rank
         return sorted(fused.values(), key=lambda r: r.score, reverse=True), vector
+
+    def _dense(self, vector: np.ndarray, allowed: list[str] | None, mode: str) -> list[tuple[str, float]]:
+        """Nearest chunks. A vector index that cannot be read (its disk is full, say) leaves a
+        hybrid search to the lexical index alone rather than failing it."""
+        try:
+            return self._vectors().query(vector, self.candidates, allowed)
+        except Exception as exc:
+            if mode != "hybrid":
+                raise storage_failure(exc) from exc
+            log.warning("the vector index cannot be read (%s); searching the lexical index alone", exc)
+            return []
 
     def passages(
         self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True
