@@ -31,6 +31,7 @@ STATUS_BY_ERROR: dict[type[rag_errors.RagError], int] = {
     rag_errors.UnsupportedFormat: 415,
     rag_errors.EmptyDocument: 422,
     rag_errors.CorruptDocument: 422,
+    rag_errors.ExtractionLimit: 422,
     rag_errors.IndexMismatch: 503,
     rag_errors.ModelUnavailable: 503,
     rag_errors.StorageError: 503,

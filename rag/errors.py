@@ -46,6 +46,12 @@ class DocumentTooLarge(RagError):
     code = "too_large"
 
 
+class ExtractionLimit(RagError):
+    """Reading the document would cross a limit on its shape or cost (nesting, extraction time)."""
+
+    code = "extraction_limit"
+
+
 class IndexMismatch(RagError):
     """The stores were built with other settings (model or chunking)."""
 

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from .chunking import chunk_document, embedding_text
 from .embedding import Embedder
 from .errors import RagError, storage_failure
-from .loading import discover, load_bytes, read_catalog, read_sidecar
+from .loading import Limits, discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import Chunk, Document
@@ -75,11 +75,15 @@ def metadata_sha(given: dict[str, Any]) -> str:
 
 
 class Indexer:
-    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int):
+    def __init__(
+        self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int,
+        limits: Limits = Limits(),
+    ):
         self.store = store
         self._vectors = vectors
         self.embedder = embedder
         self.max_chars = max_chars
+        self.limits = limits
 
     @property
     def vectors(self) -> VectorIndex:
@@ -160,10 +164,10 @@ class Indexer:
         sha = hashlib.sha256(data).hexdigest()
         if known.get(doc_id) == sha:
             if self.store.given_metadata_sha(doc_id) != given_sha:
-                document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+                document = load_bytes(data, name=path.name, relative_path=rel, metadata=given, limits=self.limits)
                 self.store.update_metadata(doc_id, document.title, document.metadata, given_sha)
             return doc_id
-        document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+        document = load_bytes(data, name=path.name, relative_path=rel, metadata=given, limits=self.limits)
         status = "updated" if document.id in known else "added"
         return Prepared(document, chunk_document(document, self.max_chars), given_sha, status)
 

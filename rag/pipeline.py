@@ -61,6 +61,7 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
 from .indexing import Indexer, IngestReport
+from .loading import Limits
 from .retrieval import Retriever, asks_about_requirements
 from .store.documents import DocumentStore, base_form, query_terms
 from .store.vectors import VectorIndex
@@ -97,7 +98,9 @@ class Pipeline:
         self.embedder = Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
-        self.indexer = Indexer(self.store, self._vector_index, self.embedder, self.settings.chunk_max_chars)
+        self.indexer = Indexer(
+            self.store, self._vector_index, self.embedder, self.settings.chunk_max_chars, Limits.from_settings(self.settings)
+        )
         self.retriever = Retriever(self.store, self._vector_index, self.embedder, self.settings.candidates)
         self.index_name = self.settings.index_name()
         self._check_index(allow_index_mismatch)
