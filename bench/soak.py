@@ -13,14 +13,15 @@ What it does
 
     and reports per operation: requests, errors, expected 404s (deletes of a
     document another client deleted first), p50 and p99 latency in ms (the
-    percentile of ``bench/common.py``); the server's resident memory (VmRSS) after
-    warm-up and at the end; and, after the server has stopped, whether the stores
-    agree (``rag.consistency.store_problems``: every listed document whole, Chroma's
+    percentile of ``bench/common.py``); the server's resident memory (VmRSS)
+    after an unmeasured warm-up of the same mix (``--warmup`` seconds) and at
+    the end; and, after the server has stopped, whether the stores agree
+    (``rag.consistency.store_problems``: every listed document whole, Chroma's
     ids equal the store's chunk ids).
 
 How to run it
     .venv/bin/python bench/soak.py                         # 32 clients, 60 s
-    .venv/bin/python bench/soak.py --clients 8 --seconds 20
+    .venv/bin/python bench/soak.py --clients 8 --seconds 20 --warmup 5
 
     The table is printed and written to ``bench/results/soak.json``. Exit status
     1 when a request failed, memory grew by 10 % or more, or the stores disagree.
@@ -74,8 +75,11 @@ class Client:
     async def step(self) -> None:
         op = self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
         n = self.rng.randrange(DOCUMENTS)
-        if op == "reupload" and n not in self.sent:
-            op = "upload"
+        if op == "reupload":
+            if not self.sent:
+                op = "upload"
+            else:
+                n = self.rng.choice(sorted(self.sent))
         started = time.perf_counter()
         try:
             status = await self._send(op, n)
@@ -135,16 +139,13 @@ def check_stores(data_dir: Path) -> list[str]:
         pipeline.close()
 
 
-async def warm_up(url: str) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=120, trust_env=False) as http:
-        for question in QUESTIONS:
-            (await http.post("/ask", json={"question": question})).raise_for_status()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32, help="concurrent closed-loop clients (default 32)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the soak (default 60)")
+    parser.add_argument("--warmup", type=float, default=15.0, help="seconds of the same mix before measuring (default 15)")
     parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args(argv)
 
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(data_dir, free_port(), Path(scratch) / "server.log")
         try:
             asyncio.run(server.wait_ready(timeout=600))
-            asyncio.run(warm_up(server.base_url))
+            asyncio.run(soak(server.base_url, args.clients, args.warmup, args.seed + 1))  # unmeasured
             rss_start = rss_bytes(server.pid) or 0
             samples, tally = asyncio.run(soak(server.base_url, args.clients, args.seconds, args.seed))
             rss_end = rss_bytes(server.pid) or 0
