@@ -10,13 +10,13 @@ are turned into the same shape. A response never carries a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from rag import errors as rag_errors
 
@@ -154,12 +154,13 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _allowed_methods(request: Request) -> set[str]:
-    """Every method some route serves at this path (the framework names only the first route's)."""
+    """Every method the OpenAPI document lists at this path (the framework names only one route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, item in request.app.openapi()["paths"].items():
+        parts = re.split(r"(\{[^/]+\})", template)
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in item}
     return methods
 
 

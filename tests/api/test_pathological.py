@@ -4,8 +4,10 @@ memory stays bounded and it keeps answering throughout."""
 
 from __future__ import annotations
 
+import threading
 import time
 
+import httpx
 import pytest
 
 from helpers import make_pdf
@@ -15,8 +17,9 @@ from server_process import ServerProcess
 CORPUS = PROJECT_ROOT / "corpus"
 # Peak resident memory the whole battery may add to the server's (model and corpus loaded).
 MEMORY_BOUND = 600 * 1024 * 1024
-# No upload may hold the single writer thread longer than this.
-WRITE_BOUND_SECONDS = 180.0
+# No upload may hold the single writer thread longer than this (the 50,000 headings make 550 chunks to
+# embed on the server's one model thread: 154 s on a busy 2-core machine).
+WRITE_BOUND_SECONDS = 300.0
 
 LATIN1 = "Caf\xe9 owners in the Stra\xdfe district must register every camera with the r\xe9gion.\n".encode("latin-1")
 UTF16 = "Caf\u00e9 owners in the harbour district must register every drone with the region.\n".encode("utf-16")
@@ -43,13 +46,33 @@ def _peak_rss(pid: int) -> int:
     raise AssertionError("no VmHWM")
 
 
+class Reader(threading.Thread):
+    """Searches every half second while the uploads run: the server must keep answering."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop = threading.Event()
+        self.statuses: list[int] = []
+        self.slowest = 0.0
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            while not self.stop.wait(0.5):
+                started = time.monotonic()
+                self.statuses.append(client.post("/search", json={"query": "operators must register"}).status_code)
+                self.slowest = max(self.slowest, time.monotonic() - started)
+
+
 @pytest.mark.slow
 def test_pathological_files(tmp_path, expect_error):
     server = ServerProcess(tmp_path / "data", CORPUS).wait_ready()
+    reader = Reader(server.url)
     try:
         with server.client(timeout=WRITE_BOUND_SECONDS) as c:
             c.post("/search", json={"query": "warm up"}).raise_for_status()
             baseline = _peak_rss(server.process.pid)
+            reader.start()
             for name, data, status, code in CASES:
                 started = time.monotonic()
                 response = c.post("/documents", files={"file": (name, data, "application/octet-stream")})
@@ -63,14 +86,21 @@ def test_pathological_files(tmp_path, expect_error):
                     error = expect_error(response, status, code)
                     assert name in error["message"], error
                 assert elapsed < WRITE_BOUND_SECONDS, (name, elapsed)
+                print(f"{name}: {response.status_code} in {elapsed:.1f} s")
                 assert c.get("/health").status_code == 200
                 assert c.post("/search", json={"query": "register"}).status_code == 200
+            reader.stop.set()
+            reader.join()
+            assert reader.statuses and set(reader.statuses) == {200}, reader.statuses
+            print(f"{len(reader.statuses)} searches during the uploads, slowest {reader.slowest:.1f} s")
             growth = _peak_rss(server.process.pid) - baseline
+            print(f"peak memory: {baseline / 2**20:.0f} MB before, grew by {growth / 2**20:.0f} MB")
             assert growth < MEMORY_BOUND, f"peak memory grew by {growth / 2**20:.0f} MB"
             latin = c.get("/documents/uploads__latin-1.txt/text").text
             assert "Café owners in the Straße district" in latin
             assert "Café owners in the harbour district" in c.get("/documents/uploads__utf-16.txt/text").text
     finally:
+        reader.stop.set()
         server.stop()
 
 
