@@ -76,5 +76,5 @@ def _secured_operations(routers: tuple[APIRouter, ...], settings: Settings) -> s
         for route in router.routes:
             dependencies = [*router.dependencies, *getattr(route, "dependencies", ())]
             if isinstance(route, APIRoute) and any(d.dependency in guards for d in dependencies):
-                secured |= {(route.path_format, method.lower()) for method in route.methods}
+                secured |= {(route.path_format, method.lower()) for method in route.methods or ()}
     return secured

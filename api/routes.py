@@ -12,12 +12,12 @@ from . import streaming, uploads
 from .deps import ReadAccess, RuntimeDep, ServiceDep, WriteAccess, get_service
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .schemas import (
+    MAX_OFFSET,
     AskRequest,
     AskResponse,
     DocumentList,
     DocumentOut,
     DocumentStored,
-    MAX_OFFSET,
     ErrorResponse,
     Health,
     PassageOut,
@@ -36,9 +36,9 @@ _ERROR_TEXT = {
     400: "Bad input (empty or too long question, malformed filters or JSON).",
     401: "Missing or wrong API key.",
     404: "No such document.",
-    413: "The upload exceeds the size limit.",
+    413: "The upload exceeds a size limit (bytes, characters of text, PDF pages).",
     415: "Unsupported file type or content type.",
-    422: "Invalid field, or a corrupt or empty file.",
+    422: "Invalid field, or a file that is corrupt, empty, too deeply nested or too slow to read.",
     503: "The index is not ready yet, or a store failed during a write (nothing was changed).",
     507: "No space left to store the document (nothing was changed).",
 }

@@ -22,6 +22,7 @@ DATE_PREFIX = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 MAX_OFFSET = 1_000_000_000
 
 FilterScalar = str | int | float | bool
+OneOrMore = Annotated[list[str], Field(min_length=1)]
 
 
 def _whole_number(value: Any) -> Any:
@@ -29,7 +30,6 @@ def _whole_number(value: Any) -> Any:
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise ValueError("must be a whole number")
     return value
-OneOrMore = Annotated[list[str], Field(min_length=1)]
 
 
 class Filters(BaseModel):

@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from .chunking import chunk_document, embedding_text
 from .embedding import Embedder
 from .errors import RagError, storage_failure
-from .loading import Limits, discover, load_bytes, read_catalog, read_sidecar
+from .loading import DEFAULT_LIMITS, Limits, discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import Chunk, Document
@@ -77,7 +77,7 @@ def metadata_sha(given: dict[str, Any]) -> str:
 class Indexer:
     def __init__(
         self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
     ):
         self.store = store
         self._vectors = vectors

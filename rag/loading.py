@@ -21,6 +21,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from .config import Settings
 from .errors import CorruptDocument, DocumentTooLarge, EmptyDocument, ExtractionLimit, UnsupportedFormat
 from .types import Document, PageSpan
 
@@ -37,17 +38,17 @@ _ID_SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 @dataclass(frozen=True)
 class Limits:
-    """What reading one document may cost (settings max_document_chars, max_pdf_pages,
-    max_html_depth and max_extract_seconds); the defaults are the settings' defaults."""
+    """What reading one document may cost: the settings max_document_chars, max_pdf_pages,
+    max_html_depth and max_extract_seconds."""
 
-    max_chars: int = 2_000_000
-    max_pdf_pages: int = 2000
-    max_html_depth: int = 256
-    max_seconds: float = 60.0
+    max_chars: int
+    max_pdf_pages: int
+    max_html_depth: int
+    max_seconds: float
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "Limits":
-        return cls(settings.max_document_chars, settings.max_pdf_pages, settings.max_html_depth, settings.max_extract_seconds)
+    def from_settings(cls, settings: Settings) -> "Limits":
+        return cls(*(getattr(settings, name) for name in _LIMIT_SETTINGS))
 
     def clock(self, name: str) -> "_Clock":
         return _Clock(name, self.max_seconds)
@@ -72,6 +73,10 @@ class _Clock:
             raise ExtractionLimit(
                 f"{self.name}: extracting the text took longer than {self.seconds:g} s (max_extract_seconds)"
             )
+
+
+_LIMIT_SETTINGS = ("max_document_chars", "max_pdf_pages", "max_html_depth", "max_extract_seconds")
+DEFAULT_LIMITS = Limits(*(Settings.model_fields[name].default for name in _LIMIT_SETTINGS))
 
 
 # ---------------------------------------------------------------- identities
@@ -211,7 +216,7 @@ _BLOCK_TAGS = (
 )
 
 
-def parse_html(raw: bytes | str, name: str, limits: Limits = Limits()) -> tuple[str, str | None]:
+def parse_html(raw: bytes | str, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
     clock = limits.clock(name)
@@ -263,7 +268,7 @@ def _nesting_depth(root: Any) -> int:
     return deepest
 
 
-def parse_pdf(data: bytes, name: str, limits: Limits = Limits()) -> tuple[str, list[PageSpan], dict[str, Any]]:
+def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[PageSpan], dict[str, Any]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -421,7 +426,7 @@ def load_bytes(
     name: str,
     relative_path: str | None = None,
     metadata: dict[str, Any] | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Document:
     """Load a document from its bytes; ``name`` decides the format by its suffix."""
     suffix = Path(name).suffix.lower()
@@ -480,7 +485,7 @@ def load_text(
     title: str,
     metadata: dict[str, Any] | None = None,
     document_id_: str | None = None,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Document:
     """A document given as text (for example over HTTP); its id comes from its title unless given."""
     body = _strip_outer_blank_lines(normalize_text(text))
