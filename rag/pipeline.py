@@ -18,7 +18,8 @@ Interface (the contract api/, eval/ and the CLI rely on):
     from rag.pipeline import Pipeline, IngestReport, DocumentInfo
     from rag.types import Document, Passage, Citation, Answer   # plain dataclasses, see rag/types.py
     from rag import errors   # RagError (has .code and .message) and subclasses: InvalidInput, DocumentNotFound,
-                             # UnsupportedFormat, EmptyDocument, CorruptDocument, DocumentTooLarge, IndexMismatch, ModelUnavailable
+                             # UnsupportedFormat, EmptyDocument, CorruptDocument, DocumentTooLarge, ExtractionLimit, IndexMismatch,
+                             # ModelUnavailable, StorageError (a store failed during a write) and its subclass StorageFull
     from rag.loading import load_bytes, load_text, document_id
 
     p = Pipeline(settings)        # opens SQLite/Chroma lazily under settings.data_dir; loads the model on first need; thread-safe
