@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,6 +35,7 @@ STATUS_BY_ERROR: dict[type[rag_errors.RagError], int] = {
     rag_errors.ExtractionLimit: 422,
     rag_errors.IndexMismatch: 503,
     rag_errors.ModelUnavailable: 503,
+    rag_errors.FileUnreadable: 404,
     rag_errors.StorageError: 503,
     rag_errors.StorageFull: 507,
     rag_errors.RagError: 500,
@@ -90,7 +92,7 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
@@ -101,7 +103,7 @@ def status_of(exc: rag_errors.RagError) -> int:
     return 500
 
 
-def describe(exc: BaseException) -> tuple[int, str, str, dict[str, str] | None]:
+def describe(exc: BaseException) -> tuple[int, str, str, Mapping[str, str] | None]:
     """(status, code, message, headers) for any exception: the one mapping."""
     if isinstance(exc, ApiError):
         return exc.status, exc.code, exc.message, exc.headers
@@ -124,6 +126,8 @@ def response_for(exc: BaseException) -> JSONResponse:
     status, code, message, headers = describe(exc)
     if status >= 500 and not isinstance(exc, (ApiError, rag_errors.RagError)):
         log.error("unexpected error", exc_info=exc)
+    elif status >= 500 and status != 503:  # a failure of ours, not a service still opening
+        log.error("%s: %s", code, message, exc_info=exc)
     return error_response(status, code, message, headers)
 
 

@@ -13,15 +13,15 @@ What it does
 
     and reports per operation: requests, errors, expected 404s (deletes of a
     document another client deleted first), p50 and p99 latency in ms (the
-    percentile of ``bench/common.py``); the server's resident memory (VmRSS)
+    nearest-rank percentile of ``eval.metrics``); the server's resident memory (VmRSS)
     after an unmeasured warm-up of the same mix (``--warmup`` seconds) and at
     the end; and, after the server has stopped, whether the stores agree
     (``rag.consistency.store_problems``: every listed document whole, Chroma's
     ids equal the store's chunk ids).
 
 How to run it
-    .venv/bin/python bench/soak.py                         # 32 clients, 60 s
-    .venv/bin/python bench/soak.py --clients 8 --seconds 20 --warmup 5
+    .venv/bin/python -m bench.soak                         # 32 clients, 60 s
+    .venv/bin/python -m bench.soak --clients 8 --seconds 20 --warmup 5
 
     The table is printed and written to ``bench/results/soak.json``. Exit status
     1 when a request failed, memory grew by 10 % or more, or the stores disagree.
@@ -40,10 +40,9 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import percentile, save, table  # noqa: E402
-from load import Server, free_port, rss_bytes  # noqa: E402
+from api.process import ServerProcess, free_port, serve_command
+from bench.common import percentile, save, table
+from bench.load import ROOT, rss_bytes, server_env
 
 SEED = 7
 WEIGHTS = {"ask": 30, "search": 30, "upload": 15, "reupload": 15, "delete": 10}
@@ -141,6 +140,10 @@ def check_stores(data_dir: Path) -> list[str]:
 
 
 
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32, help="concurrent closed-loop clients (default 32)")
@@ -151,12 +154,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="soak-") as scratch:
         data_dir = Path(scratch) / "data"
-        server = Server(data_dir, free_port(), Path(scratch) / "server.log")
+        port = free_port()
+        server = ServerProcess(serve_command(port), port, Path(scratch) / "server.log", env=server_env(data_dir), cwd=ROOT)
         try:
-            asyncio.run(server.wait_ready(timeout=600))
-            asyncio.run(soak(server.base_url, args.clients, args.warmup, args.seed + 1))  # unmeasured
+            server.wait_ready(timeout=600)
+            asyncio.run(soak(server.url, args.clients, args.warmup, args.seed + 1))  # unmeasured
             rss_start = rss_bytes(server.pid) or 0
-            samples, tally = asyncio.run(soak(server.base_url, args.clients, args.seconds, args.seed))
+            samples, tally = asyncio.run(soak(server.url, args.clients, args.seconds, args.seed))
             rss_end = rss_bytes(server.pid) or 0
         finally:
             server.stop()
@@ -171,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             "errors": counts["errors"],
             "error_kinds": dict(counts["kinds"]),
             "expected_404": counts["expected_404"],
-            "p50_ms": round(percentile(values, 50), 1),
-            "p99_ms": round(percentile(values, 99), 1),
+            "p50_ms": _round(percentile(values, 50)),
+            "p99_ms": _round(percentile(values, 99)),
         }
         report["operations"][op] = entry
         rows.append([op, entry["requests"], entry["errors"], entry["expected_404"], entry["p50_ms"], entry["p99_ms"]])

@@ -62,6 +62,12 @@ class ModelUnavailable(RagError):
     code = "model_unavailable"
 
 
+class FileUnreadable(RagError):
+    """A path given to ingest does not exist or cannot be read."""
+
+    code = "file_unreadable"
+
+
 class StorageError(RagError):
     """A store failed while writing; the write was rolled back."""
 
@@ -89,5 +95,5 @@ def storage_failure(exc: BaseException) -> StorageError:
     if isinstance(exc, StorageError):
         return exc
     if is_out_of_space(exc):
-        return StorageFull("no space left in the data folder; nothing was stored. Free some space and retry")
-    return StorageError(f"the stores failed during the write ({type(exc).__name__}); nothing was stored. Retry later")
+        return StorageFull("no space left in the data folder; nothing was changed. Free some space and retry")
+    return StorageError(f"the stores failed during the write ({type(exc).__name__}); nothing was changed. Retry later")

@@ -15,9 +15,10 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -47,10 +48,10 @@ class Limits:
     max_seconds: float
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Limits":
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(*(getattr(settings, name) for name in _LIMIT_SETTINGS))
 
-    def clock(self, name: str) -> "_Clock":
+    def clock(self, name: str) -> _Clock:
         return _Clock(name, self.max_seconds)
 
     def check_chars(self, text: str, name: str) -> None:
@@ -230,7 +231,7 @@ def parse_html(raw: bytes | str, name: str, limits: Limits = DEFAULT_LIMITS) -> 
     clock.check()
     for tag in soup(list(_DROP_TAGS)):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]}):
+    for tag in soup.find_all(role=["navigation", "banner", "contentinfo"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     body = soup.body or soup
@@ -286,7 +287,7 @@ def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
         for page in reader.pages:
             clock.check()
             pages.append(page.extract_text() or "")
-        info = reader.metadata or {}
+        info: Mapping[str, Any] = reader.metadata or {}
     except (CorruptDocument, DocumentTooLarge, ExtractionLimit):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:
@@ -304,8 +305,8 @@ def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
         spans.append(PageSpan(page=number, start=offset, end=offset + len(cleaned)))
         parts.append(cleaned)
         offset += len(cleaned)
-    meta = {}
-    title = info.get("/Title") if hasattr(info, "get") else None
+    meta: dict[str, Any] = {}
+    title = info.get("/Title")
     if isinstance(title, str) and title.strip():
         meta["pdf_title"] = title.strip()
     meta["page_count"] = len(pages)

@@ -7,7 +7,10 @@ text), end exclusive, so ``document.text[start:end]`` is the span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+# What storing a document did: a new id, new content under a known id, or the same content again (a no-op).
+AddStatus = Literal["added", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +91,6 @@ class Passage:
     score: float
     chunk_ids: tuple[str, ...] = ()
     kind: str = "body"
-    dense_score: float | None = None
-    lexical_rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -114,3 +115,18 @@ class Answer:
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text."""
+
+    id: str
+    title: str
+    source: str
+    sha256: str
+    metadata: dict[str, Any]
+    chunk_count: int
+    char_count: int
+    page_count: int
+    ingested_at: str  # ISO 8601, UTC

@@ -21,7 +21,7 @@ import pytest
 from rag.config import Settings
 from rag.consistency import store_problems
 from rag.pipeline import Pipeline
-from server_process import ServerProcess
+from tests.helpers import serve
 
 SEED = 1130
 ROUNDS = 20
@@ -89,11 +89,13 @@ def test_sigkill_during_writes_loses_nothing_acknowledged(tmp_path):
     expected: dict[str, str] = {}
     killed_in_flight = 0
     for round_ in range(ROUNDS):
-        server = ServerProcess(data, empty).wait_ready()
+        server = serve(data, empty, tmp_path / f"round-{round_}.log")
         writer = Writer(server.url, random.Random(rng.random()), round_)
         writer.start()
         time.sleep(rng.uniform(0.05, 2.0))
-        server.kill()
+        server.process.kill()
+        server.process.wait()
+        server.stop()  # closes its log
         writer.join(timeout=60)
         assert not writer.is_alive()
         for doc_id, sha in writer.acknowledged:

@@ -10,11 +10,9 @@ import time
 import httpx
 import pytest
 
-from helpers import make_pdf
-from rag.config import PROJECT_ROOT
-from server_process import ServerProcess
+from tests.helpers import BUILTIN_CORPUS as CORPUS
+from tests.helpers import make_pdf, serve
 
-CORPUS = PROJECT_ROOT / "corpus"
 # Peak resident memory the whole battery may add to the server's (model and corpus loaded).
 MEMORY_BOUND = 600 * 1024 * 1024
 # No upload may hold the single writer thread longer than this (the 50,000 headings make 550 chunks to
@@ -66,12 +64,12 @@ class Reader(threading.Thread):
 
 @pytest.mark.slow
 def test_pathological_files(tmp_path, expect_error):
-    server = ServerProcess(tmp_path / "data", CORPUS).wait_ready()
+    server = serve(tmp_path / "data", CORPUS, tmp_path / "server.log")
     reader = Reader(server.url)
     try:
-        with server.client(timeout=WRITE_BOUND_SECONDS) as c:
+        with httpx.Client(base_url=server.url, timeout=WRITE_BOUND_SECONDS) as c:
             c.post("/search", json={"query": "warm up"}).raise_for_status()
-            baseline = _peak_rss(server.process.pid)
+            baseline = _peak_rss(server.pid)
             reader.start()
             for name, data, status, code in CASES:
                 started = time.monotonic()
@@ -93,7 +91,7 @@ def test_pathological_files(tmp_path, expect_error):
             reader.join()
             assert reader.statuses and set(reader.statuses) == {200}, reader.statuses
             print(f"{len(reader.statuses)} searches during the uploads, slowest {reader.slowest:.1f} s")
-            growth = _peak_rss(server.process.pid) - baseline
+            growth = _peak_rss(server.pid) - baseline
             print(f"peak memory: {baseline / 2**20:.0f} MB before, grew by {growth / 2**20:.0f} MB")
             assert growth < MEMORY_BOUND, f"peak memory grew by {growth / 2**20:.0f} MB"
             latin = c.get("/documents/uploads__latin-1.txt/text").text
@@ -106,9 +104,9 @@ def test_pathological_files(tmp_path, expect_error):
 
 def test_extraction_time_limit(tmp_path, expect_error):
     """A PDF whose pages take longer to read than max_extract_seconds allows."""
-    server = ServerProcess(tmp_path / "data", CORPUS, env={"RAG_MAX_EXTRACT_SECONDS": "0.05"}).wait_ready()
+    server = serve(tmp_path / "data", CORPUS, tmp_path / "server.log", env={"RAG_MAX_EXTRACT_SECONDS": "0.05"})
     try:
-        with server.client() as c:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
             pdf = make_pdf([[f"Line {i} of page {p}." for i in range(40)] for p in range(400)])
             error = expect_error(c.post("/documents", files={"file": ("slow.pdf", pdf, "application/pdf")}), 422, "extraction_limit")
             assert "max_extract_seconds" in error["message"]

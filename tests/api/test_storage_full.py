@@ -9,17 +9,18 @@ back the same upload succeeds.
 from __future__ import annotations
 
 import resource
-import sqlite3
 import signal
+import sqlite3
 from pathlib import Path
 
-from rag.config import PROJECT_ROOT, Settings
+import httpx
+
+from rag.config import Settings
 from rag.consistency import store_problems
 from rag.pipeline import Pipeline
+from tests.helpers import BUILTIN_CORPUS as CORPUS
+from tests.helpers import serve
 
-from server_process import ServerProcess
-
-CORPUS = PROJECT_ROOT / "corpus"
 # No file may grow past this: small metadata writes fit, a document's chunks and vectors do not.
 FILE_SIZE_LIMIT = 64 * 1024
 
@@ -51,16 +52,18 @@ def _assert_consistent(data: Path) -> list[str]:
 
 def test_full_storage_refuses_the_write_and_loses_nothing(tmp_path, expect_error):
     data = tmp_path / "data"
-    server = ServerProcess(data, CORPUS).wait_ready()  # ingests the built-in corpus
-    with server.client() as c:
+    server = serve(data, CORPUS, tmp_path / "first.log")  # ingests the built-in corpus
+    with httpx.Client(base_url=server.url, timeout=120) as c:
         stored = c.post("/documents", json=_document(0))
         assert stored.status_code == 201, stored.text
     assert server.stop() == 0
     before = _assert_consistent(data)
 
-    server = ServerProcess(data, CORPUS, preexec_fn=_limit_file_size(FILE_SIZE_LIMIT)).wait_ready()
+    # The log is a file too: only critical lines, so it stays under the limit.
+    quiet = {"RAG_LOG_LEVEL": "critical"}
+    server = serve(data, CORPUS, tmp_path / "full.log", env=quiet, preexec_fn=_limit_file_size(FILE_SIZE_LIMIT))
     try:
-        with server.client() as c:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
             refused = c.post("/documents", json=_document(1))
             error = expect_error(refused, refused.status_code, ("storage_full", "storage_error"))
             assert refused.status_code in (503, 507), (refused.status_code, error)
@@ -75,9 +78,9 @@ def test_full_storage_refuses_the_write_and_loses_nothing(tmp_path, expect_error
         server.stop()
     assert _assert_consistent(data) == before
 
-    server = ServerProcess(data, CORPUS).wait_ready()  # space is back
+    server = serve(data, CORPUS, tmp_path / "after.log")  # space is back
     try:
-        with server.client() as c:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
             again = c.post("/documents", json=_document(1))
             assert again.status_code == 201, again.text
             added = again.json()["document"]["id"]
