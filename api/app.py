@@ -29,7 +29,7 @@ from starlette.types import Scope
 from rag.config import Settings
 from rag.contract import PipelineProtocol
 
-from . import errors, uploads
+from . import contract, errors, uploads
 from .deps import Runtime, Service
 from .metrics import Metrics
 from .middleware import BodyLimit, Observe
@@ -76,8 +76,10 @@ def create_app(settings: Settings | None = None, pipeline: PipelineProtocol | No
     )
     app.state.runtime = runtime
     errors.install(app)
-    for router in (qa, documents, operations, web_page):
+    routers = (qa, documents, operations)
+    for router in (*routers, web_page):
         app.include_router(router)
+    contract.install(app, settings, routers)
     upload_limit = uploads.body_limit(settings.max_upload_bytes)
 
     def limit_for(scope: Scope) -> int:

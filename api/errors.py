@@ -10,6 +10,7 @@ are turned into the same shape. A response never carries a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,10 +32,12 @@ STATUS_BY_ERROR: dict[type[rag_errors.RagError], int] = {
     rag_errors.UnsupportedFormat: 415,
     rag_errors.EmptyDocument: 422,
     rag_errors.CorruptDocument: 422,
+    rag_errors.ExtractionLimit: 422,
     rag_errors.IndexMismatch: 503,
     rag_errors.ModelUnavailable: 503,
     rag_errors.FileUnreadable: 404,
-    rag_errors.StorageError: 500,
+    rag_errors.StorageError: 503,
+    rag_errors.StorageFull: 507,
     rag_errors.RagError: 500,
 }
 
@@ -51,6 +54,7 @@ CODE_BY_STATUS: dict[int, str] = {
     422: "validation_error",
     500: "internal_error",
     503: "not_ready",
+    507: "storage_full",
 }
 
 GENERIC_500 = "internal server error; the incident was logged"
@@ -105,6 +109,8 @@ def describe(exc: BaseException) -> tuple[int, str, str, Mapping[str, str] | Non
         return exc.status, exc.code, exc.message, exc.headers
     if isinstance(exc, rag_errors.RagError):
         return status_of(exc), exc.code, exc.message, None
+    if isinstance(exc, OSError) and rag_errors.is_out_of_space(exc):  # e.g. spooling an upload to a full disk
+        return describe(rag_errors.storage_failure(exc))
     if isinstance(exc, RequestValidationError):
         return _describe_validation(exc)
     if isinstance(exc, StarletteHTTPException):
@@ -145,7 +151,21 @@ def _field_name(loc: tuple | list) -> str:
 
 
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
-    return response_for(exc)
+    response = response_for(exc)
+    if response.status_code == 405:
+        response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return response
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method the OpenAPI document lists at this path (the framework names only one route's)."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi()["paths"].items():
+        parts = re.split(r"(\{[^/]+\})", template)
+        pattern = "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {method.upper() for method in item}
+    return methods
 
 
 def install(app: FastAPI) -> None:

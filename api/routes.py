@@ -12,6 +12,7 @@ from . import streaming, uploads
 from .deps import ReadAccess, RuntimeDep, ServiceDep, WriteAccess, get_service
 from .metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from .schemas import (
+    MAX_OFFSET,
     AskRequest,
     AskResponse,
     DocumentList,
@@ -35,10 +36,11 @@ _ERROR_TEXT = {
     400: "Bad input (empty or too long question, malformed filters or JSON).",
     401: "Missing or wrong API key.",
     404: "No such document.",
-    413: "The upload exceeds the size limit.",
+    413: "The upload exceeds a size limit (bytes, characters of text, PDF pages).",
     415: "Unsupported file type or content type.",
-    422: "Invalid field, or a corrupt or empty file.",
-    503: "The index is not ready yet.",
+    422: "Invalid field, or a file that is corrupt, empty, too deeply nested or too slow to read.",
+    503: "The index is not ready yet, or a store failed during a write (nothing was changed).",
+    507: "No space left to store the document (nothing was changed).",
 }
 
 DocumentId = Annotated[str, Path(description="Document id.", examples=["news__musk-china-ai-cooperation-2023.txt"])]
@@ -58,15 +60,18 @@ _UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
+                    "additionalProperties": False,
                     "properties": {
                         "file": {"type": "string", "format": "binary", "description": "A .txt, .md, .html or .pdf file."},
                         "metadata": {
-                            "type": "string",
-                            "description": "Optional JSON object of metadata.",
-                            "example": '{"jurisdiction": "EU", "doc_type": "guidance"}',
+                            "type": "object",
+                            "not": {"required": ["id"]},
+                            "description": "Optional JSON object of metadata; `id` cannot be set (it comes from the file name).",
+                            "example": {"jurisdiction": "EU", "doc_type": "guidance"},
                         },
                     },
-                }
+                },
+                "encoding": {"metadata": {"contentType": "application/json"}},
             },
             "application/json": {"schema": TextDocumentIn.model_json_schema()},
         },
@@ -112,7 +117,7 @@ async def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
 @documents.get("", response_model=DocumentList, summary="List documents", dependencies=[ReadAccess], responses=_errors(401, 422, 503))
 async def list_documents(
     service: ServiceDep,
-    offset: Annotated[int, Query(ge=0, description="Documents to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Documents to skip.")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
 ) -> DocumentList:
     total, page = await service.read(service.pipeline.list_documents, offset=offset, limit=limit)
@@ -126,7 +131,7 @@ async def list_documents(
     summary="Add a document (file upload or JSON text)",
     dependencies=[WriteAccess],
     openapi_extra=_UPLOAD_BODY,
-    responses={200: {"model": DocumentStored, "description": "Same content as stored: nothing changed."}, **_errors(400, 401, 413, 415, 422, 503)},
+    responses={200: {"model": DocumentStored, "description": "Same content as stored: nothing changed."}, **_errors(400, 401, 413, 415, 422, 503, 507)},
 )
 async def add_document(request: Request, response: Response, service: ServiceDep) -> DocumentStored:
     """A file (multipart field `file`: .txt, .md, .html or .pdf, with an optional `metadata` field holding a
@@ -156,7 +161,7 @@ async def get_text(document_id: DocumentId, service: ServiceDep) -> PlainTextRes
     return PlainTextResponse(await service.read(service.pipeline.get_text, document_id), media_type="text/plain; charset=utf-8")
 
 
-@documents.delete("/{document_id}", status_code=204, summary="Delete a document", dependencies=[WriteAccess], responses=_errors(401, 404, 422, 503))
+@documents.delete("/{document_id}", status_code=204, summary="Delete a document", dependencies=[WriteAccess], responses=_errors(401, 404, 422, 503, 507))
 async def delete_document(document_id: DocumentId, service: ServiceDep) -> Response:
     await service.write(service.pipeline.delete, document_id)
     return Response(status_code=204)

@@ -7,9 +7,9 @@ the public contract; the ``from_*`` constructors are the only bridge.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from rag.serialize import answer_json, citation_json, passage_json
 from rag.types import Answer, Citation, Passage
@@ -17,6 +17,22 @@ from rag.types import Answer, Citation, Passage
 # ---------------------------------------------------------------- requests
 
 _QUESTION_EXAMPLE = "What did Musk say about China and AI regulation?"
+# Text that is not blank: the pipeline strips questions and texts and refuses what is left empty.
+NOT_BLANK = r"\S"
+# The pipeline's date filter: a year, a year and month, or a full date.
+DATE_PREFIX = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# Largest page offset: beyond any real collection, small enough for every store.
+MAX_OFFSET = 1_000_000_000
+
+FilterScalar = str | int | float | bool
+OneOrMore = Annotated[list[str], Field(min_length=1)]
+
+
+def _whole_number(value: Any) -> Any:
+    """A JSON integer (16 or 16.0) or null, never a string or a boolean read as one."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ValueError("must be a whole number")
+    return value
 
 
 class Filters(BaseModel):
@@ -28,16 +44,23 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(
         extra="allow",
+        regex_engine="python-re",  # patterns read as the pipeline's own (Python) expressions do
         json_schema_extra={"examples": [{"doc_type": "news", "date_from": "2023-01-01"}]},
     )
+    # Any other key: a value, or a non-empty list of values.
+    __pydantic_extra__: dict[str, FilterScalar | Annotated[list[FilterScalar], Field(min_length=1)] | None]
 
     document_ids: list[str] | None = Field(
         default=None, description="Only these documents.", examples=[["news__musk-china-ai-cooperation-2023.txt"]]
     )
-    jurisdiction: str | list[str] | None = Field(default=None, description="Jurisdiction code(s).", examples=["EU", ["EU", "US"]])
-    doc_type: str | list[str] | None = Field(default=None, description="Document type(s).", examples=["news"])
-    date_from: str | None = Field(default=None, description="Earliest document date, YYYY-MM-DD.", examples=["2023-01-01"])
-    date_to: str | None = Field(default=None, description="Latest document date, YYYY-MM-DD.", examples=["2025-12-31"])
+    jurisdiction: str | OneOrMore | None = Field(default=None, description="Jurisdiction code(s).", examples=["EU", ["EU", "US"]])
+    doc_type: str | OneOrMore | None = Field(default=None, description="Document type(s).", examples=["news"])
+    date_from: str | None = Field(
+        default=None, pattern=DATE_PREFIX, description="Earliest document date: YYYY, YYYY-MM or YYYY-MM-DD.", examples=["2023-01-01"]
+    )
+    date_to: str | None = Field(
+        default=None, pattern=DATE_PREFIX, description="Latest document date: YYYY, YYYY-MM or YYYY-MM-DD.", examples=["2025-12-31"]
+    )
 
     def as_dict(self) -> dict[str, Any] | None:
         values = self.model_dump(exclude_none=True)
@@ -51,14 +74,16 @@ class AskRequest(BaseModel):
     )
 
     question: str = Field(
-        description="A question in plain English; not empty, at most the server's max_question_chars (1000).",
+        description="A question in plain English; not blank, at most the server's max_question_chars characters.",
         examples=[_QUESTION_EXAMPLE],
+        json_schema_extra={"minLength": 1, "pattern": NOT_BLANK},
     )
     top_k: int | None = Field(
         default=None, ge=1, le=50, description="Passages the answer is drawn from (default: the server's ask_top_k, 8).", examples=[8]
     )
     filters: Filters | None = Field(default=None, description="Restrict the documents searched.")
-    stream: bool = Field(
+    _whole_top_k = field_validator("top_k", mode="before")(_whole_number)
+    stream: StrictBool = Field(
         default=False,
         description="Answer with server-sent events (passages, one delta per sentence, citations, done) "
         "instead of one JSON object. `Accept: text/event-stream` does the same.",
@@ -78,7 +103,11 @@ class SearchRequest(BaseModel):
         json_schema_extra={"examples": [{"query": "international cooperation on AI governance", "top_k": 5}]},
     )
 
-    query: str = Field(description="Words or a question; not empty.", examples=["AI regulation framework"])
+    query: str = Field(
+        description="Words or a question; not blank, at most the server's max_question_chars characters.",
+        examples=["AI regulation framework"],
+        json_schema_extra={"minLength": 1, "pattern": NOT_BLANK},
+    )
     top_k: int | None = Field(
         default=None, ge=1, le=100, description="Passages returned (default: the server's search_top_k, 10).", examples=[10]
     )
@@ -87,6 +116,7 @@ class SearchRequest(BaseModel):
         default="hybrid",
         description="hybrid: dense and BM25 fused (what answers use); dense or bm25: one index alone, as a baseline.",
     )
+    _whole_top_k = field_validator("top_k", mode="before")(_whole_number)
 
 
 class TextDocumentIn(BaseModel):
@@ -94,6 +124,7 @@ class TextDocumentIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        regex_engine="python-re",
         json_schema_extra={
             "examples": [
                 {
@@ -105,8 +136,8 @@ class TextDocumentIn(BaseModel):
         },
     )
 
-    title: str = Field(min_length=1, max_length=500, description="Title of the document.")
-    text: str = Field(min_length=1, description="The full text.")
+    title: str = Field(min_length=1, max_length=500, pattern=NOT_BLANK, description="Title of the document; not blank.")
+    text: str = Field(min_length=1, pattern=NOT_BLANK, description="The full text; not blank.")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Any JSON metadata (jurisdiction, doc_type, date...).")
 
 

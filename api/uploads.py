@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
-from rag.loading import load_bytes, load_text
+from rag.loading import Limits, load_bytes, load_text
 from rag.types import Document
 
 from . import errors
@@ -79,7 +79,8 @@ async def _from_form(request: Request, service: Service) -> Document:
         metadata = _metadata_field(form.get("metadata"))
         data = await _read_bounded(upload, limit)
         name = safe_file_name(upload.filename)
-    return await service.write(load_bytes, data, name=name, relative_path=f"uploads/{name}", metadata=metadata)
+    limits = Limits.from_settings(service.settings)
+    return await service.write(load_bytes, data, name=name, relative_path=f"uploads/{name}", metadata=metadata, limits=limits)
 
 
 async def _from_json(request: Request, service: Service) -> Document:
@@ -90,7 +91,8 @@ async def _from_json(request: Request, service: Service) -> Document:
     limit = service.settings.max_upload_bytes
     if len(body.text.encode("utf-8")) > limit:
         raise errors.too_large(limit, "the text")
-    return await service.write(load_text, body.text, title=body.title, metadata=body.metadata)
+    limits = Limits.from_settings(service.settings)
+    return await service.write(load_text, body.text, title=body.title, metadata=body.metadata, limits=limits)
 
 
 async def _read_bounded(upload: UploadFile, limit: int) -> bytes:

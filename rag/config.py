@@ -282,6 +282,15 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=25 * 1024 * 1024, ge=1, description="Largest accepted upload, in bytes (default 25 MB)."
     )
+    max_document_chars: int = Field(
+        default=2_000_000, ge=1, description="Most characters of text one document may hold once extracted (413 beyond)."
+    )
+    max_pdf_pages: int = Field(default=2000, ge=1, description="Most pages of one PDF (413 beyond).")
+    max_html_depth: int = Field(default=256, ge=1, description="Deepest element nesting of one HTML file (422 beyond).")
+    max_extract_seconds: float = Field(
+        default=60.0, gt=0, description="Longest text extraction of one document, in seconds, checked between pages "
+        "and parsing steps (422 beyond)."
+    )
     host: str = Field(default="127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `rag serve` listens on.")
     threads: int = Field(default=4, ge=1, le=64, description="Threads answering requests concurrently.")

@@ -3,6 +3,8 @@ the HTTP layer maps them to statuses in exactly one place."""
 
 from __future__ import annotations
 
+import errno
+
 
 class RagError(Exception):
     """Base of every error the library raises on purpose."""
@@ -44,6 +46,12 @@ class DocumentTooLarge(RagError):
     code = "too_large"
 
 
+class ExtractionLimit(RagError):
+    """Reading the document would cross a limit on its shape or cost (nesting, extraction time)."""
+
+    code = "extraction_limit"
+
+
 class IndexMismatch(RagError):
     """The stores were built with other settings (model or chunking)."""
 
@@ -61,6 +69,31 @@ class FileUnreadable(RagError):
 
 
 class StorageError(RagError):
-    """A store failed while writing: nothing was changed, but the request did not happen."""
+    """A store failed while writing; the write was rolled back."""
 
     code = "storage_error"
+
+
+class StorageFull(StorageError):
+    """A write found no space left (full disk, quota or file size limit)."""
+
+    code = "storage_full"
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+_FULL_WORDS = ("disk is full", "no space left", "file too large", "quota exceeded")
+
+
+def is_out_of_space(exc: BaseException) -> bool:
+    """An OS, SQLite or Chroma error that means the data folder ran out of space."""
+    text = str(exc).lower()
+    return getattr(exc, "errno", None) in _FULL_ERRNOS or any(words in text for words in _FULL_WORDS)
+
+
+def storage_failure(exc: BaseException) -> StorageError:
+    """What a failed store write is reported as."""
+    if isinstance(exc, StorageError):
+        return exc
+    if is_out_of_space(exc):
+        return StorageFull("no space left in the data folder; nothing was changed. Free some space and retry")
+    return StorageError(f"the stores failed during the write ({type(exc).__name__}); nothing was changed. Retry later")

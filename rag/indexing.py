@@ -22,7 +22,8 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,8 +34,8 @@ from tqdm.auto import tqdm
 from .chunking import chunk_document, embedding_text
 from .config import ChunkingSettings
 from .embedding import Embedder
-from .errors import FileUnreadable, RagError, StorageError
-from .loading import discover, load_bytes, read_catalog, read_sidecar
+from .errors import FileUnreadable, RagError, storage_failure
+from .loading import DEFAULT_LIMITS, Limits, discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Chunk, Document
@@ -81,12 +82,14 @@ class Indexer:
         embedder: Embedder,
         chunking: ChunkingSettings,
         is_answer_sentence: Callable[[str], bool],
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
         self._vectors = vectors
         self.embedder = embedder
         self.chunking = chunking
         self.is_answer_sentence = is_answer_sentence
+        self.limits = limits
 
     @property
     def vectors(self) -> VectorIndex:
@@ -95,16 +98,27 @@ class Indexer:
     # ------------------------------------------------------------ recovery
 
     def recover(self) -> int:
-        """Bring Chroma back in line with SQLite after an interrupted write."""
+        """Bring Chroma back in line with SQLite after an interrupted or failed write."""
         with self.store.write_lock:
             entries = self.store.journal_entries()
             for entry, ids in entries:
-                kept = self.store.existing_chunk_ids(ids)
-                self.vectors.delete([i for i in ids if i not in kept])
-                self.store.journal_close(entry)
+                self._settle(entry, ids)
         if entries:
             log.warning("recovered %d interrupted write(s)", len(entries))
         return len(entries)
+
+    def _settle(self, entry: int, ids: list[str]) -> None:
+        """Delete the journaled vectors SQLite does not hold, then close the entry."""
+        kept = self.store.existing_chunk_ids(ids)
+        self.vectors.delete([i for i in ids if i not in kept])
+        self.store.journal_close(entry)
+
+    def _roll_back(self, entry: int, ids: list[str]) -> None:
+        """Undo a failed write's vectors now; if even that fails, the entry stays open for the next write."""
+        try:
+            self._settle(entry, ids)
+        except Exception:
+            log.exception("could not roll back a failed write yet; the next write will")
 
     # ------------------------------------------------------------ files
 
@@ -157,10 +171,10 @@ class Indexer:
         sha = hashlib.sha256(data).hexdigest()
         if known.get(doc_id) == sha:
             if self.store.given_metadata_sha(doc_id) != given_sha:
-                document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+                document = load_bytes(data, name=path.name, relative_path=rel, metadata=given, limits=self.limits)
                 self.store.update_metadata(doc_id, document.title, document.metadata, given_sha)
             return doc_id
-        document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
+        document = load_bytes(data, name=path.name, relative_path=rel, metadata=given, limits=self.limits)
         status: Literal["added", "updated"] = "updated" if document.id in known else "added"
         return Prepared(document, chunk_document(document, self.chunking), given_sha, status)
 
@@ -172,9 +186,7 @@ class Indexer:
             return "unchanged"
         status: Literal["added", "updated"] = "updated" if self.store.sha256_of(document.id) else "added"
         report = IngestReport([], [], [], [])
-        self._write([Prepared(document, chunk_document(document, self.chunking), "", status)], report, False)
-        if report.failed:  # logged where it happened; the caller must not read it as a success
-            raise StorageError(f"the document {document.id!r} could not be stored; nothing was changed")
+        self._write([Prepared(document, chunk_document(document, self.chunking), "", status)], report, False, fail_fast=True)
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
@@ -192,20 +204,27 @@ class Indexer:
 
     def delete(self, document_id: str) -> bool:
         vectors = self.vectors
-        with self.store.write_lock:
+        with self.store.write_lock, _as_storage_failure():
+            self.recover()
             if self.store.sha256_of(document_id) is None:
                 return False
             old = self.store.chunk_ids_of(document_id)
             entry = self.store.journal_open(old)
-            with self.store.transaction() as db:
-                self.store.delete_document(db, document_id)
-            vectors.delete(old)
-            self.store.journal_close(entry)
+            try:
+                with self.store.transaction() as db:
+                    self.store.delete_document(db, document_id)
+                vectors.delete(old)
+                self.store.journal_close(entry)
+            except Exception:
+                self._roll_back(entry, old)
+                raise
         return True
 
     # ------------------------------------------------------------ the write path
 
-    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool) -> None:
+    def _write(self, todo: list[Prepared], report: IngestReport, progress: bool, fail_fast: bool = False) -> None:
+        """Embed and store ``todo``; a document that cannot be stored is reported in ``report.failed``,
+        or raised with ``fail_fast``."""
         if not todo:
             return
         total = sum(len(p.chunks) for p in todo)
@@ -216,13 +235,13 @@ class Indexer:
             group.append(prepared)
             size += len(prepared.chunks)
             if size >= EMBED_GROUP:
-                self._write_group(group, report, bar)
+                self._write_group(group, report, bar, fail_fast)
                 group, size = [], 0
         if group:
-            self._write_group(group, report, bar)
+            self._write_group(group, report, bar, fail_fast)
         bar.close()
 
-    def _write_group(self, group: list[Prepared], report: IngestReport, bar) -> None:
+    def _write_group(self, group: list[Prepared], report: IngestReport, bar, fail_fast: bool) -> None:
         texts: list[str] = []
         spans: list[list[tuple[int, int]]] = []
         answerable: list[list[int]] = []  # per chunk: which of its sentences get a vector
@@ -252,6 +271,8 @@ class Indexer:
             try:
                 self._commit(prepared, own, per_chunk)
             except Exception as exc:
+                if fail_fast:
+                    raise
                 log.exception("failed to store %s", prepared.document.id)
                 report.failed.append((prepared.document.source, f"could not be stored: {exc}"))
                 continue
@@ -284,15 +305,33 @@ class Indexer:
         doc = prepared.document
         new_ids = [c.id for c in prepared.chunks]
         vectors = self.vectors  # opened (and recovered) before this write's journal entry exists
-        with self.store.write_lock:
+        with self.store.write_lock, _as_storage_failure():
+            self.recover()  # a failed write that could not be rolled back at once
             old_ids = self.store.chunk_ids_of(doc.id)
-            entry = self.store.journal_open(sorted(set(new_ids) | set(old_ids)))
-            metadatas = [{"document_id": doc.id, "kind": c.kind} for c in prepared.chunks]
-            vectors.upsert(new_ids, chunk_vectors, metadatas)
-            with self.store.transaction() as db:
-                self.store.replace_document(db, doc, prepared.chunks, sentence_vectors, prepared.given_metadata_sha)
-            vectors.delete([i for i in old_ids if i not in set(new_ids)])
-            self.store.journal_close(entry)
+            touched = sorted(set(new_ids) | set(old_ids))
+            entry = self.store.journal_open(touched)
+            try:
+                metadatas = [{"document_id": doc.id, "kind": c.kind} for c in prepared.chunks]
+                vectors.upsert(new_ids, chunk_vectors, metadatas)
+                with self.store.transaction() as db:
+                    self.store.replace_document(db, doc, prepared.chunks, sentence_vectors, prepared.given_metadata_sha)
+                vectors.delete([i for i in old_ids if i not in set(new_ids)])
+                self.store.journal_close(entry)
+            except Exception:
+                self._roll_back(entry, touched)
+                raise
+
+
+@contextmanager
+def _as_storage_failure() -> Iterator[None]:
+    """Errors of the stores themselves (OS, SQLite, Chroma) leave as ``StorageError``."""
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as exc:
+        log.error("a store failed during a write", exc_info=exc)
+        raise storage_failure(exc) from exc
 
 
 

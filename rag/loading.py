@@ -13,14 +13,17 @@ import io
 import json
 import logging
 import re
+import time
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import CorruptDocument, EmptyDocument, UnsupportedFormat
+from .config import Settings
+from .errors import CorruptDocument, DocumentTooLarge, EmptyDocument, ExtractionLimit, UnsupportedFormat
 from .types import Document, PageSpan
 
 log = logging.getLogger(__name__)
@@ -29,6 +32,52 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 CATALOG_NAME = "catalog.json"
 META_SUFFIX = ".meta.json"
 _ID_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+# ---------------------------------------------------------------- limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What reading one document may cost: the settings max_document_chars, max_pdf_pages,
+    max_html_depth and max_extract_seconds."""
+
+    max_chars: int
+    max_pdf_pages: int
+    max_html_depth: int
+    max_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(*(getattr(settings, name) for name in _LIMIT_SETTINGS))
+
+    def clock(self, name: str) -> _Clock:
+        return _Clock(name, self.max_seconds)
+
+    def check_chars(self, text: str, name: str) -> None:
+        if len(text) > self.max_chars:
+            raise DocumentTooLarge(
+                f"{name}: {len(text):,} characters of text; the limit is {self.max_chars:,} (max_document_chars)"
+            )
+
+
+@dataclass
+class _Clock:
+    """The extraction deadline of one document, checked between steps."""
+
+    name: str
+    seconds: float
+    started: float = field(default_factory=time.monotonic)
+
+    def check(self) -> None:
+        if time.monotonic() - self.started > self.seconds:
+            raise ExtractionLimit(
+                f"{self.name}: extracting the text took longer than {self.seconds:g} s (max_extract_seconds)"
+            )
+
+
+_LIMIT_SETTINGS = ("max_document_chars", "max_pdf_pages", "max_html_depth", "max_extract_seconds")
+DEFAULT_LIMITS = Limits(*(Settings.model_fields[name].default for name in _LIMIT_SETTINGS))
 
 
 # ---------------------------------------------------------------- identities
@@ -93,7 +142,15 @@ def _strip_outer_blank_lines(text: str) -> str:
 # ---------------------------------------------------------------- formats
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def _decode(data: bytes, name: str) -> str:
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise CorruptDocument(f"{name}: not valid UTF-16 text ({exc.reason} at byte {exc.start})") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -108,7 +165,7 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _reject_binary(data: bytes, name: str) -> None:
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and not data.startswith(_UTF16_BOMS):
         raise CorruptDocument(f"{name}: binary content in a text file")
 
 
@@ -160,13 +217,18 @@ _BLOCK_TAGS = (
 )
 
 
-def parse_html(raw: bytes | str, name: str) -> tuple[str, str | None]:
+def parse_html(raw: bytes | str, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
+    clock = limits.clock(name)
     try:
         soup = BeautifulSoup(raw, "lxml")
     except Exception as exc:  # lxml raises several types on garbage
         raise CorruptDocument(f"{name}: cannot parse HTML ({exc})") from None
+    depth = _nesting_depth(soup)
+    if depth > limits.max_html_depth:
+        raise ExtractionLimit(f"{name}: elements nest {depth} deep; the limit is {limits.max_html_depth} (max_html_depth)")
+    clock.check()
     for tag in soup(list(_DROP_TAGS)):
         tag.decompose()
     for tag in soup.find_all(role=["navigation", "banner", "contentinfo"]):
@@ -178,23 +240,40 @@ def parse_html(raw: bytes | str, name: str) -> tuple[str, str | None]:
     for tag in body.find_all(list(_BLOCK_TAGS)):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
+    clock.check()
     first_heading = None
     for level in range(1, 7):
+        clock.check()
         for tag in body.find_all(f"h{level}"):
             label = " ".join(tag.get_text(" ", strip=True).split())
             if level == 1 and first_heading is None and label:
                 first_heading = label
             tag.replace_with(f"\n\n{'#' * level} {label}\n\n" if label else "")
+    clock.check()
     text = normalize_text(body.get_text())
     lines = [" ".join(line.split()) for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
     return _strip_outer_blank_lines(text), title or first_heading
 
 
-def parse_pdf(data: bytes, name: str) -> tuple[str, list[PageSpan], dict[str, Any]]:
+def _nesting_depth(root: Any) -> int:
+    """How deep elements nest below ``root`` (without recursion: the depth may be huge)."""
+    from bs4 import Tag
+
+    deepest = 0
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
+    return deepest
+
+
+def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[str, list[PageSpan], dict[str, Any]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    clock = limits.clock(name)
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
@@ -202,9 +281,14 @@ def parse_pdf(data: bytes, name: str) -> tuple[str, list[PageSpan], dict[str, An
                 reader.decrypt("")
             except Exception:
                 raise CorruptDocument(f"{name}: the PDF is encrypted") from None
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > limits.max_pdf_pages:
+            raise DocumentTooLarge(f"{name}: {len(reader.pages):,} pages; the limit is {limits.max_pdf_pages:,} (max_pdf_pages)")
+        pages = []
+        for page in reader.pages:
+            clock.check()
+            pages.append(page.extract_text() or "")
         info: Mapping[str, Any] = reader.metadata or {}
-    except CorruptDocument:
+    except (CorruptDocument, DocumentTooLarge, ExtractionLimit):
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:
         raise CorruptDocument(f"{name}: not a readable PDF ({exc})") from None
@@ -337,7 +421,14 @@ def load_file(path: Path, root: Path | None = None, metadata: dict[str, Any] | N
     return load_bytes(data, name=path.name, relative_path=rel, metadata=file_meta)
 
 
-def load_bytes(data: bytes, *, name: str, relative_path: str | None = None, metadata: dict[str, Any] | None = None) -> Document:
+def load_bytes(
+    data: bytes,
+    *,
+    name: str,
+    relative_path: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Document:
     """Load a document from its bytes; ``name`` decides the format by its suffix."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -353,11 +444,11 @@ def load_bytes(data: bytes, *, name: str, relative_path: str | None = None, meta
     if suffix == ".pdf":
         if not data.lstrip().startswith(b"%PDF"):
             raise CorruptDocument(f"{name}: not a PDF file (no %PDF header)")
-        text, pages, front = parse_pdf(data, name)
+        text, pages, front = parse_pdf(data, name, limits)
         fallback_title = front.pop("pdf_title", None)
     elif suffix in (".html", ".htm"):
         _reject_binary(data, name)
-        text, fallback_title = parse_html(data, name)
+        text, fallback_title = parse_html(data, name, limits)
     elif suffix in (".md", ".markdown"):
         _reject_binary(data, name)
         text, front, fallback_title = parse_markdown(_decode(data, name), name)
@@ -368,6 +459,7 @@ def load_bytes(data: bytes, *, name: str, relative_path: str | None = None, meta
         pages = pages_from_markers(text)
     if not text.strip():
         raise EmptyDocument(f"{name}: no text could be extracted" + (" (a scanned PDF has no text layer)" if suffix == ".pdf" else ""))
+    limits.check_chars(text, name)
     merged = {**front, **metadata}
     title = (
         _str(metadata.get("title"))
@@ -388,11 +480,19 @@ def load_bytes(data: bytes, *, name: str, relative_path: str | None = None, meta
     )
 
 
-def load_text(text: str, *, title: str, metadata: dict[str, Any] | None = None, document_id_: str | None = None) -> Document:
+def load_text(
+    text: str,
+    *,
+    title: str,
+    metadata: dict[str, Any] | None = None,
+    document_id_: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Document:
     """A document given as text (for example over HTTP); its id comes from its title unless given."""
     body = _strip_outer_blank_lines(normalize_text(text))
     if not body.strip():
         raise EmptyDocument("the text is empty")
+    limits.check_chars(body, "the text")
     if not title or not title.strip():
         raise EmptyDocument("the title is empty")
     slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:80] or "document"

@@ -46,6 +46,7 @@ from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
 from .generation import GenerativeAnswerer, ModelWriter
 from .indexing import Indexer, IngestReport
+from .loading import Limits
 from .retrieval import Retriever
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
@@ -79,7 +80,8 @@ class Pipeline:
         generative = GenerativeAnswerer(extractive, ModelWriter.from_settings(self.settings.llm))
         self.answerers: dict[str, Answerer] = {extractive.name: extractive, generative.name: generative}
         self.indexer = Indexer(
-            self.store, self._vector_index, self.embedder, self.settings.chunking, extractive.is_answer_sentence
+            self.store, self._vector_index, self.embedder, self.settings.chunking, extractive.is_answer_sentence,
+            Limits.from_settings(self.settings),
         )
         self.retriever = Retriever(
             self.store, self._vector_index, self.embedder, self.settings.retrieval, self._executor
@@ -183,13 +185,13 @@ class Pipeline:
     def _validate(self, text: Any, what: str) -> str:
         if not isinstance(text, str):
             raise InvalidInput(f"the {what} must be a string")
-        text = text.strip()
-        if not text:
-            raise InvalidInput(f"the {what} is empty")
         if len(text) > self.settings.max_question_chars:
             raise InvalidInput(
                 f"the {what} is {len(text)} characters long; the limit is {self.settings.max_question_chars}"
             )
+        text = text.strip()
+        if not text:
+            raise InvalidInput(f"the {what} is empty")
         return text
 
     @staticmethod

@@ -4,6 +4,7 @@ text requires, then merged so one section is shown once."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -15,11 +16,13 @@ import numpy as np
 
 from .config import RetrievalSettings
 from .embedding import Embedder
-from .errors import InvalidInput
+from .errors import InvalidInput, storage_failure
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
 from .terms import asks_about_requirements, query_terms
 from .types import Passage
+
+log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "bm25")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -111,13 +114,24 @@ class Retriever:
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
             vector = (embed or self.embedder.embed_query)(query)
-            for rank, (chunk_id, _similarity) in enumerate(self._vectors().query(vector, candidates, allowed)):
+            for rank, (chunk_id, _similarity) in enumerate(self._dense(vector, candidates, allowed, mode)):
                 fused[chunk_id] = Ranked(chunk_id, 1.0 / (rrf_k + rank + 1))
         if lexical is not None:
             for rank, (chunk_id, _) in enumerate(lexical.result()):
                 entry = fused.setdefault(chunk_id, Ranked(chunk_id, 0.0))
                 entry.score += 1.0 / (rrf_k + rank + 1)
         return sorted(fused.values(), key=lambda r: r.score, reverse=True), vector
+
+    def _dense(self, vector: np.ndarray, candidates: int, allowed: list[str] | None, mode: str) -> list[tuple[str, float]]:
+        """Nearest chunks. A vector index that cannot be read (its disk is full, say) leaves a
+        hybrid search to the lexical index alone rather than failing it."""
+        try:
+            return self._vectors().query(vector, candidates, allowed)
+        except Exception as exc:
+            if mode != "hybrid":
+                raise storage_failure(exc) from exc
+            log.warning("the vector index cannot be read (%s); searching the lexical index alone", exc)
+            return []
 
     def passages(
         self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True

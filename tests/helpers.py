@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from api.process import ServerProcess, free_port, serve_command
 from rag.config import PROJECT_ROOT, Settings
 
 BUILTIN_CORPUS = PROJECT_ROOT / "corpus"
@@ -50,3 +53,25 @@ def make_pdf(pages: list[list[str]], title: str = "Generated document") -> bytes
         out += b"%010d 00000 n \n" % offset
     out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def serve(
+    data_dir: Path,
+    corpus_dir: Path,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+) -> ServerProcess:
+    """`rag serve` in a child process on a free loopback port, ready to answer."""
+    port = free_port()
+    variables = {
+        **os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_CORPUS_DIR": str(corpus_dir), "RAG_LOG_LEVEL": "warning",
+        **(env or {}),
+    }
+    server = ServerProcess(serve_command(port), port, log_path, env=variables, cwd=PROJECT_ROOT, preexec_fn=preexec_fn)
+    try:
+        server.wait_ready(timeout=240)
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -129,13 +129,14 @@ class DocumentStore:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                self.memo.invalidate()  # also before the commit: no read may keep what it saw mid-write
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite rolls back by itself after some errors (a full disk)
+                    db.execute("ROLLBACK")
                 raise
             finally:
-                self.memo.invalidate()  # also before the commit: no read may keep what it saw mid-write
-            db.execute("COMMIT")
-            self.memo.invalidate()
+                self.memo.invalidate()
 
     def close(self) -> None:
         """Close the connection of every thread that used the store (it reopens on next use)."""

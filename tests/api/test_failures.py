@@ -12,6 +12,7 @@ import pytest
 
 from rag import errors as rag_errors
 from rag.answering import PassagesEvent
+from rag.consistency import store_problems
 
 SECRET = "secret-internal-detail-/var/lib/db"
 
@@ -114,7 +115,7 @@ def test_unexpected_errors_are_generic_500(start_server, settings_for, tmp_path,
     server.stop()
 
 
-def test_storage_failure_on_upload_is_a_logged_5xx_and_changes_nothing(server, client, monkeypatch, caplog, expect_error):
+def test_storage_failure_on_upload_is_a_logged_507_and_changes_nothing(server, client, monkeypatch, caplog, expect_error):
     """The real server and pipeline; only the SQLite write is made to fail, as a full disk would."""
     store = server.pipeline.store
     before = client.get("/ready").json()
@@ -125,8 +126,9 @@ def test_storage_failure_on_upload_is_a_logged_5xx_and_changes_nothing(server, c
     monkeypatch.setattr(store, "replace_document", disk_full)
     body = {"title": "Storage failure probe", "text": "The orchard board shall publish its pruning schedule every spring."}
     with caplog.at_level(logging.ERROR):
-        error = expect_error(client.post("/documents", json=body), 500, "storage_error")
-    assert "could not be stored" in error["message"] and "disk is full" not in error["message"]
+        error = expect_error(client.post("/documents", json=body), 507, "storage_full")
+    assert "nothing was changed" in error["message"] and "disk is full" not in error["message"]
+    assert store_problems(server.pipeline) == []  # the vectors Chroma took before the failure are gone
     assert any("disk is full" in (r.exc_text or "") or "disk is full" in str(r.exc_info) for r in caplog.records)
     monkeypatch.undo()
     assert client.get("/ready").json() == before
