@@ -5,10 +5,18 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install browser serve test eval bench
 
-$(STAMP): pyproject.toml
+BASE := $(VENV)/.installed-base
+
+# What `make serve` needs: the service alone.
+$(BASE): pyproject.toml
 	python3 -m venv $(VENV)
 	# torch first, pinned (an unpinned torch pulls a CUDA build)
 	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e .
+	touch $(BASE)
+
+# What `make test` needs on top: the test tools, the evaluation and the llm extra.
+$(STAMP): $(BASE)
 	# a C/C++ compiler for llama-cpp-python (the llm extra), which builds from source: a few minutes
 	command -v g++ >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq build-essential; }
@@ -17,7 +25,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-serve: install
+serve: $(BASE)
 	$(VENV)/bin/rag serve
 
 # The browser tests (tests/ui) drive Debian's chromium; installed once, nothing done when present.
