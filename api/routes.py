@@ -102,7 +102,8 @@ async def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
     """Hybrid (dense + lexical) search; each passage's text is the exact span [start:end] of its document."""
     filters = body.filters.as_dict() if body.filters else None
     passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters)
-    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages])
+    understood = await service.read(service.pipeline.understand, body.query)
+    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages], understood=understood)
 
 
 @documents.get("", response_model=DocumentList, summary="List documents", dependencies=[ReadAccess], responses=_errors(401, 422, 503))

@@ -35,6 +35,17 @@ class Filters(BaseModel):
     doc_type: str | list[str] | None = Field(default=None, description="Document type(s).", examples=["news"])
     date_from: str | None = Field(default=None, description="Earliest document date, YYYY-MM-DD.", examples=["2023-01-01"])
     date_to: str | None = Field(default=None, description="Latest document date, YYYY-MM-DD.", examples=["2025-12-31"])
+    in_force: bool | None = Field(
+        default=None,
+        description="true: only documents current on as_of (default today), never a revoked, superseded or "
+        "not-yet-applicable document or a proposal; false: only those.",
+        examples=[True],
+    )
+    as_of: str | None = Field(
+        default=None,
+        description="YYYY-MM-DD: leave out documents dated after it, or revoked or superseded on or before it.",
+        examples=["2024-06-01"],
+    )
 
     def as_dict(self) -> dict[str, Any] | None:
         values = self.model_dump(exclude_none=True)
@@ -98,6 +109,8 @@ class TextDocumentIn(BaseModel):
 
 # ---------------------------------------------------------------- responses
 
+_STATUS_TEXT = "The document's status: in force, revoked, superseded, not yet applicable, non-binding or proposal."
+
 
 class PassageOut(BaseModel):
     """A retrieved span: ``text`` is exactly ``GET /documents/{document_id}/text``[start:end]."""
@@ -110,12 +123,14 @@ class PassageOut(BaseModel):
     end: int = Field(ge=0, description="Character offset into the document text (exclusive).")
     text: str
     score: float = Field(description="Retrieval score; higher is better.")
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    date: str | None = Field(default=None, description="The document's date, YYYY-MM-DD.", examples=["2024-06-13"])
 
     @classmethod
     def from_passage(cls, p: Any) -> "PassageOut":
         return cls(
             document_id=p.document_id, title=p.title, section=p.section, page=p.page,
-            start=p.start, end=p.end, text=p.text, score=float(p.score),
+            start=p.start, end=p.end, text=p.text, score=float(p.score), status=p.status, date=p.date,
         )
 
 
@@ -131,13 +146,28 @@ class CitationOut(BaseModel):
     end: int = Field(ge=0)
     quote: str
     score: float
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    date: str | None = Field(default=None, description="The cited document's date, YYYY-MM-DD.")
 
     @classmethod
     def from_citation(cls, c: Any) -> "CitationOut":
         return cls(
             n=c.n, document_id=c.document_id, title=c.title, section=c.section, page=c.page,
-            start=c.start, end=c.end, quote=c.quote, score=float(c.score),
+            start=c.start, end=c.end, quote=c.quote, score=float(c.score), status=c.status, date=c.date,
         )
+
+
+class Understood(BaseModel):
+    """What the question names, as the service understood it."""
+
+    documents: list[dict[str, str]] = Field(
+        default_factory=list, description="Stored documents the question names: {document_id, name}."
+    )
+    jurisdictions: list[str] = Field(default_factory=list, description="Jurisdiction codes named, e.g. eu, us-co.")
+    provisions: list[dict[str, str]] = Field(
+        default_factory=list, description="Provisions cited: {kind, ref, text}, e.g. article 99(3)."
+    )
+    not_in_corpus: list[str] = Field(default_factory=list, description="Named instruments or jurisdictions the corpus lacks.")
 
 
 class AskResponse(BaseModel):
@@ -176,6 +206,13 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     passages: list[PassageOut] = Field(description="The passages the answer was drawn from.")
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
+    abstain_reason: str | None = Field(
+        default=None, description="Why it refused: not_in_corpus, no_such_provision, value_absent or low_evidence."
+    )
+    warnings: list[str] = Field(default_factory=list, description="For instance: a cited document has been revoked.")
+    flags: list[str] = Field(default_factory=list, description="premise_not_supported: the named documents never "
+                             "mention what the question assumes; the answer quotes what they do say.")
+    understood: Understood = Field(default_factory=Understood, description="What the question names.")
 
     @classmethod
     def from_answer(cls, a: Any) -> "AskResponse":
@@ -186,11 +223,16 @@ class AskResponse(BaseModel):
             citations=[CitationOut.from_citation(c) for c in a.citations],
             passages=[PassageOut.from_passage(p) for p in a.passages],
             timings_ms={str(k): float(v) for k, v in (a.timings_ms or {}).items()},
+            abstain_reason=a.abstain_reason,
+            warnings=list(a.warnings),
+            flags=list(a.flags),
+            understood=Understood(**(a.understood or {})),
         )
 
 
 class SearchResponse(BaseModel):
     results: list[PassageOut]
+    understood: Understood = Field(default_factory=Understood, description="What the query names.")
 
 
 class DocumentOut(BaseModel):
@@ -221,13 +263,29 @@ class DocumentOut(BaseModel):
     char_count: int = Field(description="Length of the normalized text that offsets refer to.")
     page_count: int
     ingested_at: str = Field(description="ISO 8601 time of the last change.")
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    status_basis: str | None = Field(default=None, description="Where the status comes from: catalogue (or upload "
+                                     "metadata), text (another stored document states it), document type.")
+    date: str | None = Field(default=None, description="Signature, adoption or publication date, YYYY-MM-DD.")
+    effective_from: str | None = None
+    applies_from: str | None = Field(default=None, description="When it applies as a whole, as its text states.")
+    revoked_on: str | None = None
+    revoked_by: str | None = None
+    superseded_by: str | None = None
+    status_evidence: list[dict[str, Any]] = Field(
+        default_factory=list, description="Sentences of stored documents revoking or superseding it (exact citations)."
+    )
+    applications: list[dict[str, Any]] = Field(
+        default_factory=list, description="Dates from which it or parts of it apply, each with its sentence."
+    )
 
     @classmethod
     def from_info(cls, info: Any) -> "DocumentOut":
+        status = info.status.to_dict() if info.status is not None else {}
         return cls(
             id=info.id, title=info.title, source=info.source, sha256=info.sha256, metadata=dict(info.metadata or {}),
             chunk_count=info.chunk_count, char_count=info.char_count, page_count=info.page_count,
-            ingested_at=str(info.ingested_at),
+            ingested_at=str(info.ingested_at), **status,
         )
 
 

@@ -52,7 +52,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -62,6 +62,9 @@ from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
 from .indexing import Indexer, IngestReport
 from .retrieval import Retriever, asks_about_requirements
+from .abstention import LOW_EVIDENCE
+from .grounding import Grounding, Reply
+from .status import DocumentStatus, StatusBook, resolve_status_filters
 from .store.documents import DocumentStore, base_form, query_terms
 from .store.vectors import VectorIndex
 from .types import Answer, Citation, Document, Passage
@@ -71,6 +74,7 @@ log = logging.getLogger(__name__)
 # Calibrated on the evaluation sets (see eval/ and the README): answers whose
 # evidence confidence falls below this abstain.
 DEFAULT_ABSTAIN_THRESHOLD = 0.515
+VALUE_SENTENCES = 5  # the best sentences that must hold the kind of value a question asks for
 
 __all__ = ["Pipeline", "IngestReport", "DocumentInfo"]
 
@@ -86,6 +90,7 @@ class DocumentInfo:
     char_count: int
     page_count: int
     ingested_at: str
+    status: DocumentStatus | None = None  # status and dates, from the catalogue and the corpus text
 
 
 class Pipeline:
@@ -101,6 +106,7 @@ class Pipeline:
         self.retriever = Retriever(self.store, self._vector_index, self.embedder, self.settings.candidates)
         self.index_name = self.settings.index_name()
         self._check_index(allow_index_mismatch)
+        self.status = StatusBook(self.store)
 
     # ------------------------------------------------------------ opening
 
@@ -135,7 +141,9 @@ class Pipeline:
     # ------------------------------------------------------------ writing
 
     def ingest(self, paths: list[Path], metadata: dict | None = None, progress: bool = False) -> IngestReport:
-        return self.indexer.ingest_paths([Path(p) for p in paths], metadata, progress)
+        report = self.indexer.ingest_paths([Path(p) for p in paths], metadata, progress)
+        self.status.refresh()  # a revocation stated in a new document marks an older one
+        return report
 
     def ensure_corpus(self, progress: bool = False) -> IngestReport | None:
         """Ingest the built-in corpus when the index holds no documents."""
@@ -145,15 +153,18 @@ class Pipeline:
 
     def add_document(self, document: Document) -> tuple[str, DocumentInfo]:
         status = self.indexer.add_document(document)
+        self.status.refresh()
         return status, self.get_document(document.id)
 
     def delete(self, document_id: str) -> None:
         if not self.indexer.delete(document_id):
             raise DocumentNotFound(document_id)
+        self.status.refresh()
 
     def reindex(self, progress: bool = False) -> IngestReport:
         report = self.indexer.rebuild(progress)
         self.store.set_meta("index_name", self.index_name)
+        self.status.refresh()
         return report
 
     # ------------------------------------------------------------ reading
@@ -162,13 +173,26 @@ class Pipeline:
         if offset < 0 or limit < 1:
             raise InvalidInput("offset must be >= 0 and limit >= 1")
         total, rows = self.store.document_rows(offset, limit)
-        return total, [_info(r) for r in rows]
+        statuses = self.status.all()
+        return total, [_info(r, statuses.get(r["id"])) for r in rows]
 
     def get_document(self, document_id: str) -> DocumentInfo:
         row = self.store.document_row(document_id)
         if row is None:
             raise DocumentNotFound(document_id)
-        return _info(row)
+        return _info(row, self.status.get(document_id))
+
+    def statuses(self) -> dict[str, DocumentStatus]:
+        """The status and dates of every stored document (see ``rag.status``)."""
+        return self.status.all()
+
+    def _with_status(self, items: list, statuses: dict[str, DocumentStatus]) -> list:
+        """Passages or citations carrying their document's status and date."""
+        out = []
+        for item in items:
+            known = statuses.get(item.document_id)
+            out.append(replace(item, status=known.status, date=known.date) if known else item)
+        return out
 
     def get_text(self, document_id: str) -> str:
         text = self.store.text_of(document_id)
@@ -214,9 +238,10 @@ class Pipeline:
     def search(self, query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]:
         query = self._validate(query, "query")
         top_k = self._top_k(top_k, self.settings.search_top_k)
-        ranked, _ = self.retriever.rank(query, filters, mode)
+        statuses = self.status.all()
+        ranked, _ = self.retriever.rank(query, resolve_status_filters(filters, statuses), mode)
         passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
-        return passages
+        return self._with_status(passages, statuses)
 
     def ask(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Answer:
         answer = None
@@ -239,8 +264,11 @@ class Pipeline:
             embed_ms.append(_ms(begun))
             return vector
 
-        ranked, vector = self.retriever.rank(question, filters, embed=embed)
+        facts = self.status.refresh()
+        understood = facts.lexicon.understand(question)
+        ranked, vector = self.retriever.rank(question, resolve_status_filters(filters, facts.statuses), embed=embed)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
+        passages = self._with_status(passages, facts.statuses)
         timings["embed_ms"] = embed_ms[0]
         timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
         yield "passages", passages
@@ -254,32 +282,50 @@ class Pipeline:
         cands = candidates(vector, passages, chunks, weights, asks_about_requirements(question))
         confidence = evidence(cands, weights, unseen).confidence()
         threshold = self.settings.abstain_threshold or DEFAULT_ABSTAIN_THRESHOLD
-        citations: list[Citation] = []
-        if cands and confidence >= threshold:
-            parts, citations = compose(select(cands, self.settings.answer_max_sentences), self.retriever.document_text)
-        if not citations:
-            parts = [NOT_FOUND]
-        for part in parts:
+        grounding = Grounding(self.store, facts)
+        reply = grounding.status_reply(question, understood)
+        reason = None
+        if reply is None:
+            best = [c.text for c in sorted(cands, key=lambda c: c.score, reverse=True)[:VALUE_SENTENCES]]
+            refusal = grounding.refusal(question, understood, passages, best)
+            citations: list[Citation] = []
+            if refusal is None and cands and confidence >= threshold:
+                parts, citations = compose(select(cands, self.settings.answer_max_sentences), self.retriever.document_text)
+            if refusal is not None:
+                reply, reason = Reply([refusal.message], []), refusal.reason
+            elif not citations:
+                reply, reason = Reply([NOT_FOUND], []), LOW_EVIDENCE
+            else:
+                reply = grounding.finish(understood, parts, self._with_status(citations, facts.statuses), terms, weights)
+        for part in reply.parts:
             yield "delta", part
         timings["answer_ms"] = _ms(mark)
         timings["total_ms"] = _ms(started)
-        yield "citations", citations
+        yield "citations", reply.citations
         yield "done", Answer(
             question=question,
-            answer=" ".join(parts),
-            abstained=not citations,
-            citations=citations,
+            answer=" ".join(reply.parts),
+            abstained=reason is not None,
+            citations=reply.citations,
             passages=passages,
             timings_ms=timings,
             confidence=round(confidence, 4),
+            warnings=reply.warnings,
+            flags=reply.flags,
+            abstain_reason=reason,
+            understood=understood.to_dict(),
         )
+
+    def understand(self, question: str) -> dict[str, Any]:
+        """What a question names: documents, jurisdictions, provisions (see ``rag.understanding``)."""
+        return self.status.refresh().lexicon.understand(self._validate(question, "question")).to_dict()
 
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-def _info(row) -> DocumentInfo:
+def _info(row, status: DocumentStatus | None = None) -> DocumentInfo:
     pages = json.loads(row["pages"])
     metadata = json.loads(row["metadata"])
     return DocumentInfo(
@@ -292,4 +338,5 @@ def _info(row) -> DocumentInfo:
         char_count=int(row["char_count"]),
         page_count=len({p[0] for p in pages}) or int(metadata.get("page_count", 0) or 0),
         ingested_at=row["ingested_at"],
+        status=status,
     )

@@ -90,6 +90,8 @@ class Passage:
     kind: str = "body"
     dense_score: float | None = None
     lexical_rank: int | None = None
+    status: str | None = None  # the document's status (in force, revoked, ...), see rag.status
+    date: str | None = None  # the document's date, ISO
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class Citation:
     end: int
     quote: str
     score: float
+    status: str | None = None  # the cited document's status (in force, revoked, ...), see rag.status
+    date: str | None = None  # the cited document's date, ISO
 
 
 @dataclass
@@ -114,3 +118,7 @@ class Answer:
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold
+    warnings: list[str] = field(default_factory=list)  # e.g. a cited document has been revoked
+    flags: list[str] = field(default_factory=list)  # e.g. premise_not_supported, partial
+    abstain_reason: str | None = None  # why the service refused, when it did
+    understood: dict[str, Any] = field(default_factory=dict)  # what the question names, see rag.understanding

@@ -1,0 +1,224 @@
+"""Deciding when the documents cannot answer, and saying why.
+
+Beyond the evidence score (``rag.answering.Evidence``), these checks compare
+what a question needs with what the corpus holds:
+
+* a named instrument or jurisdiction that no stored document is (and that the
+  corpus text never mentions): "The corpus does not include ...";
+* a provision the named instrument does not have ("Article 250 of the AI Act");
+* the kind of value asked for (a date, an amount, a number, a time limit) that
+  none of the best sentences holds;
+* a premise resting on words the named documents never use: the answer is
+  given, flagged ``premise_not_supported``.
+
+Pure functions: callers pass what the stores know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from .understanding import JURISDICTION_NAMES, Understood, normalize
+
+NOT_IN_CORPUS = "not_in_corpus"
+NO_SUCH_PROVISION = "no_such_provision"
+VALUE_ABSENT = "value_absent"
+LOW_EVIDENCE = "low_evidence"
+PREMISE_NOT_SUPPORTED = "premise_not_supported"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    message: str
+
+
+def closest_sentence(titles: list[str]) -> str:
+    titles = list(dict.fromkeys(titles))[:3]
+    if not titles:
+        return ""
+    if len(titles) == 1:
+        return f"the closest document is {titles[0]}"
+    return "the closest documents are " + ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
+def _with_closest(message: str, titles: list[str]) -> str:
+    closest = closest_sentence(titles)
+    return f"{message}; {closest}." if closest else f"{message}."
+
+
+def missing_instrument(
+    understood: Understood,
+    titles: dict[str, str],
+    corpus_mentions: Callable[[str], bool],
+    document_mentions: Callable[[str, Iterable[str]], bool],
+    closest: list[str],
+) -> Refusal | None:
+    """A refusal when the question is about an instrument or jurisdiction the corpus does not hold.
+
+    ``corpus_mentions(phrase)``: whether any stored text holds the phrase (a name the corpus
+    mentions, such as a declaration a stored paper reports on, is left to the evidence score);
+    ``document_mentions(document_id, words)``: whether that document's text holds any of the words."""
+    for name in understood.unknown_instruments:
+        phrase = _distinctive_phrase(name)
+        if phrase and corpus_mentions(phrase):
+            continue
+        return Refusal(NOT_IN_CORPUS, _with_closest(f"The corpus does not include {_the(name)}", closest))
+    for code in understood.unknown_jurisdictions:
+        names = JURISDICTION_NAMES.get(code, (code,))
+        named = understood.document_ids
+        if named and any(document_mentions(d, names) for d in named):
+            continue
+        place = max(names, key=len).title()
+        if named:
+            listed = " or ".join(titles.get(d, d) for d in named)
+            return Refusal(NOT_IN_CORPUS, _with_closest(
+                f"The corpus holds no documents from {place}, and {listed} does not mention it", closest))
+        return Refusal(NOT_IN_CORPUS, _with_closest(f"The corpus does not include documents from {place}", closest))
+    return None
+
+
+def missing_provision(
+    understood: Understood, inventories: dict[str, dict[str, frozenset[str]]], titles: dict[str, str]
+) -> Refusal | None:
+    """A refusal when the question cites a provision that the named instrument (or, with none
+    named, every stored document) does not have."""
+    for provision in understood.provisions:
+        if provision.kind in ("title",):
+            continue
+        named = understood.document_ids
+        scope = named or list(inventories)
+        holders = [d for d in scope if provision.number in inventories.get(d, {}).get(provision.kind, frozenset())]
+        if holders:
+            continue
+        if named:
+            own = [inventories.get(d, {}).get(provision.kind, frozenset()) for d in named]
+            if not any(own):
+                continue  # the instrument does not number its parts this way: nothing to check against
+            where = " or ".join(titles.get(d, d) for d in named)
+            span = _range(set().union(*own))
+            return Refusal(NO_SUCH_PROVISION, f"{where} has no {provision.text}{span}.")
+        return Refusal(NO_SUCH_PROVISION, f"No document in the corpus has {_lower_first(provision.text)}.")
+    return None
+
+
+# ---------------------------------------------------------------- the kind of value asked for
+
+_ASKS = (
+    ("date", re.compile(
+        r"^\s*(?:when|by when|since when|from when|until when)\b|\b(?:what|which|by what|on what|from what)\s+"
+        r"(?:date|day|year|deadline)\b|\bin what year\b", re.IGNORECASE)),
+    ("time limit", re.compile(r"\bhow (?:long|quickly|soon|fast|often)\b|\bwithin how many\b", re.IGNORECASE)),
+    ("amount", re.compile(
+        r"\bhow much\b|\bwhat (?:is|are|was|were) the (?:maximum |minimum |total )?(?:fines?|penalt\w+|amount|cost|budget)\b",
+        re.IGNORECASE)),
+    ("number", re.compile(r"\bhow many\b|\bwhat (?:percentage|share|proportion|number)\b", re.IGNORECASE)),
+)
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+                 r"sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|single|both|all")
+_HOLDS = {
+    "date": re.compile(
+        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
+        r"\b(?:19|20)\d{2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b(?:\d+|" + _NUMBER_WORDS + r")\s+(?:days?|months?|years?)\b",
+        re.IGNORECASE),
+    "time limit": re.compile(
+        r"\b(?:\d+|" + _NUMBER_WORDS + r")[\s-]+(?:hours?|days?|weeks?|months?|years?|calendar days?)\b|"
+        r"\b(?:immediately|without undue delay|annually|every year|each year|quarterly|promptly|at least once)\b",
+        re.IGNORECASE),
+    "amount": re.compile(
+        r"[$€£¥]|\b(?:EUR|USD|GBP|euros?|dollars?|pounds?|yuan|percent|per cent)\b|\d\s*%|"
+        r"\b\d[\d,.]*\s*(?:million|billion|trillion|bn|m)\b|\b(?:" + _NUMBER_WORDS + r")\s+(?:million|billion)\b",
+        re.IGNORECASE),
+    "number": re.compile(r"\b\d[\d,.]*\b|\b(?:" + _NUMBER_WORDS + r")\b", re.IGNORECASE),
+}
+
+
+def asked_value(question: str) -> str | None:
+    """The kind of value a question asks for: date, time limit, amount, number, or None."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def holds_value(kind: str, text: str) -> bool:
+    return bool(_HOLDS[kind].search(text))
+
+
+def missing_value(question: str, sentences: list[str], closest: list[str]) -> Refusal | None:
+    """A refusal when the question asks for a kind of value that none of ``sentences`` (the best
+    evidence) holds."""
+    kind = asked_value(question)
+    if kind is None or not sentences or any(holds_value(kind, s) for s in sentences):
+        return None
+    what = {"date": "a date", "time limit": "a time limit", "amount": "an amount", "number": "a number"}[kind]
+    return Refusal(VALUE_ABSENT, _with_closest(
+        f"The passages that best match the question do not state {what} for it", closest))
+
+
+# ---------------------------------------------------------------- premises
+
+# Words a question uses to ask, not to claim anything.
+_ASKING_WORDS = frozenset(
+    "what which who whom how why when where does do did is are was were require requires required say says said set sets "
+    "impose imposes mean means define defines defined allow allows apply applies cover covers need needs provide "
+    "provides state states describe describes according regarding under about there any kind kinds type types "
+    "main key specific exactly list named name call calls called".split()
+)
+
+
+def unsupported_terms(
+    terms: list[str], named: list[str], document_has: Callable[[str, str], bool], weights: dict[str, float],
+    min_weight: float,
+) -> list[str]:
+    """Question terms that carry weight (IDF at least ``min_weight``) and that none of the
+    named documents uses (compared by 5-letter stems)."""
+    if not named:
+        return []
+    out = []
+    for term in terms:
+        if term in _ASKING_WORDS or len(term) < 4 or weights.get(term, 0.0) < min_weight:
+            continue
+        if not any(document_has(d, term[:5]) for d in named):
+            out.append(term)
+    return out
+
+
+def premise_sentence(terms: list[str], titles: list[str]) -> str:
+    quoted = ", ".join(f"“{t}”" for t in terms[:3])
+    where = " or ".join(titles)
+    return f"{where} does not mention {quoted}; the closest it comes is quoted below."
+
+
+# ---------------------------------------------------------------- helpers
+
+def _distinctive_phrase(name: str) -> str:
+    """The part of an instrument's name to look for in the corpus: without a leading article,
+    owner ("South Korea's") or jurisdiction word."""
+    text = normalize(name)
+    text = re.sub(r"^the\s+", "", text)
+    text = re.sub(r"^[\w. ]+?'s\s+", "", text)
+    for names in JURISDICTION_NAMES.values():
+        for n in sorted(names, key=len, reverse=True):
+            if text.startswith(n + " ") and len(n) > 3:
+                text = text[len(n) + 1:]
+    return re.sub(r"[^\w\s/-]", " ", text).strip()
+
+
+def _the(name: str) -> str:
+    if re.match(r"^(?:the\s|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?['’]s\s)", name) or re.match(r"^[A-Z]{2,}|^\w+\s\d", name):
+        return name
+    return f"the {name}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:1].isupper() and not text[:2].isupper() else text
+
+
+def _range(numbers: set[str]) -> str:
+    digits = sorted(int(n) for n in numbers if n.isdigit())
+    if len(digits) >= 3:
+        return f" (its numbering runs from {digits[0]} to {digits[-1]})"
+    return ""
