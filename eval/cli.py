@@ -32,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thresholds", type=Path, help="thresholds file for --gate (default: eval/thresholds.json)")
     parser.add_argument("--corpus", type=Path, help="corpus folder to ingest (default: chosen by the dataset)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--in-force", dest="in_force", action="store_true",
+                        help="ask and search only documents in force (filter in_force: true)")
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="ask and search as the documents stood on this date")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(
         dataset=args.dataset, url=args.url, limit=args.limit, subset=args.subset, baselines=args.baselines,
         corpus=args.corpus, progress=not args.quiet,
+        filters={k: v for k, v in (("in_force", True if args.in_force else None), ("as_of", args.as_of)) if v} or None,
     )
     try:
         from rag.config import Settings
@@ -85,6 +89,10 @@ def print_summary(summary: dict) -> None:
     print("  service:   " + "  ".join(f"{k}={fmt(service.get(k), k.endswith('_ms'))}" for k in keys))
     for name, scores in summary.get("baselines", {}).items():
         print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
+    heldout = (summary.get("abstention_by_split") or {}).get("heldout")
+    if heldout and heldout.get("questions"):
+        keys = ("caught_rate", "false_abstention_rate", "abstention_precision", "abstention_recall")
+        print(f"  held out ({heldout['questions']} questions): " + "  ".join(f"{k}={fmt(heldout.get(k))}" for k in keys))
 
 
 def main(argv: list[str] | None = None) -> int:

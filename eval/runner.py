@@ -33,6 +33,9 @@ from eval.metrics import (
     Span,
     abstention_scores,
     average,
+    confusion,
+    outcome,
+    refusal_scores,
     average_by_category,
     cited_sentence_share,
     citation_precision,
@@ -69,6 +72,7 @@ class RunOptions:
     search_k: int = SEARCH_K
     ask_top_k: int | None = None
     progress: bool = True
+    filters: dict[str, Any] | None = None  # passed to ask and search, e.g. {"in_force": True, "as_of": "2024-06-01"}
 
 
 @dataclass
@@ -88,8 +92,8 @@ class Service(Protocol):
 
     notes: list[str]
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]: ...
-    def search(self, query: str, top_k: int) -> list[dict[str, Any]]: ...
+    def ask(self, question: str, top_k: int | None, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
+    def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def text(self, document_id: str) -> str | None: ...
     def mode_searcher(self, mode: str) -> Any | None: ...
     def close(self) -> None: ...
@@ -122,20 +126,23 @@ class InProcessService:
         }
         return service
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+    def ask(self, question: str, top_k: int | None, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """The pipeline's answer as the JSON shape of ``POST /ask``."""
-        answer = self.pipeline.ask(question, top_k=top_k)
+        answer = self.pipeline.ask(question, top_k=top_k, filters=filters)
         return {
             "answer": answer.answer,
             "abstained": answer.abstained,
             "citations": [asdict(c) for c in answer.citations],
             "passages": [passage_dict(p) for p in answer.passages],
             "timings_ms": dict(answer.timings_ms),
+            "abstain_reason": answer.abstain_reason,
+            "flags": list(answer.flags),
+            "warnings": list(answer.warnings),
         }
 
-    def search(self, query: str, top_k: int) -> list[dict[str, Any]]:
+    def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The pipeline's hybrid search results as dicts."""
-        return [passage_dict(p) for p in self.pipeline.search(query, top_k=top_k)]
+        return [passage_dict(p) for p in self.pipeline.search(query, top_k=top_k, filters=filters)]
 
     def text(self, document_id: str) -> str | None:
         """The normalized text of a document, or ``None`` when the service does not hold it."""
@@ -167,16 +174,22 @@ class HttpService:
         self.notes: list[str] = []
         self._texts: dict[str, str | None] = {}
 
-    def ask(self, question: str, top_k: int | None) -> dict[str, Any]:
+    def ask(self, question: str, top_k: int | None, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"question": question}
         if top_k is not None:
             body["top_k"] = top_k
+        if filters:
+            body["filters"] = filters
         response = self.client.post("/ask", json=body)
         response.raise_for_status()
         return dict(response.json())
 
-    def search(self, query: str, top_k: int, mode: str | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, top_k: int, filters: dict[str, Any] | None = None, mode: str | None = None
+    ) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"query": query, "top_k": top_k}
+        if filters:
+            body["filters"] = filters
         if mode is not None:
             body["mode"] = mode
         response = self.client.post("/search", json=body)
@@ -301,6 +314,7 @@ def evaluate_question(
     embed: Callable[[list[str]], Any] | None,
     search_k: int = SEARCH_K,
     ask_top_k: int | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything measured for one question: answer, citations, retrieval, baselines, metrics."""
     result: dict[str, Any] = {
@@ -308,6 +322,7 @@ def evaluate_question(
         "category": question.category,
         "question": question.question,
         "answerable": question.answerable,
+        "heldout": question.heldout,
         "reference_answer": question.reference_answer,
         "error": None,
     }
@@ -315,10 +330,10 @@ def evaluate_question(
         gold, missing = gold_for(question, service.text)
         result.update({"gold": [list(s) for s in gold], "unlocated_evidence": missing})
         began = time.perf_counter()
-        reply = service.ask(question.question, ask_top_k)
+        reply = service.ask(question.question, ask_top_k, filters)
         result["latency_ms"] = (time.perf_counter() - began) * 1000
         began = time.perf_counter()
-        passages = service.search(question.question, search_k)
+        passages = service.search(question.question, search_k, filters)
         result["search_latency_ms"] = (time.perf_counter() - began) * 1000
     except Exception as exc:  # one failing question must not stop the run
         result.update({"error": f"{type(exc).__name__}: {exc}", "abstained": None, "answer": None, "citations": []})
@@ -361,9 +376,14 @@ def _answer_metrics(
     similarity = None
     if answerable and embed is not None:
         similarity = 0.0 if not prediction else embedding_similarity(prediction, reference, embed)
+    flags = [str(f) for f in reply.get("flags") or []]
     return {
         "answer": answer,
         "abstained": abstained,
+        "abstain_reason": reply.get("abstain_reason"),
+        "flags": flags,
+        "warnings": list(reply.get("warnings") or []),
+        "outcome": outcome(abstained, bool(flags)),
         "correct_abstention": float(abstained != answerable),
         "timings_ms": reply.get("timings_ms", {}),
         "citations": citations,
@@ -403,6 +423,13 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
     n_cites = sum(r.get("n_citations", 0) for r in ok)
     service["citation_validity"] = sum(r.get("n_valid_citations", 0) for r in ok) / n_cites if n_cites else None
     service.update(abstention_scores([bool(r["abstained"]) for r in ok], [bool(r["answerable"]) for r in ok]))
+    service.update(refusal_scores([r["outcome"] for r in ok], [bool(r["answerable"]) for r in ok]))
+    parts: dict[str, Any] = {}
+    for name, chosen in (("heldout", [r for r in ok if r.get("heldout")]), ("calibration", [r for r in ok if not r.get("heldout")])):
+        scores: dict[str, Any] = {"questions": len(chosen)}
+        scores.update(abstention_scores([bool(r["abstained"]) for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        scores.update(refusal_scores([r["outcome"] for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        parts[name] = scores
     service["error_rate"] = (len(results) - len(ok)) / len(results) if results else None
     for prefix, key in (("latency", "latency_ms"), ("search_latency", "search_latency_ms")):
         for stat, value in latency_summary([r[key] for r in ok if r.get(key) is not None]).items():
@@ -425,6 +452,10 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
         "service": service,
         "baselines": baselines,
         "by_category": by_category,
+        "abstention_by_split": parts,
+        "confusion": confusion(
+            (("answerable: " if r["answerable"] else "unanswerable: ") + r["category"], r["outcome"]) for r in ok
+        ),
     }
 
 
@@ -474,7 +505,10 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
             notes.extend(baseline_notes)
         embed = make_embedder(getattr(settings, "embedding_model", None))
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
-        results = [evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k) for q in bar]
+        results = [
+            evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k, options.filters)
+            for q in bar
+        ]
     finally:
         service.close()
     summary = summarize(results, list(baselines))

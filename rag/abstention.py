@@ -72,6 +72,8 @@ def missing_instrument(
         if named and any(document_mentions(d, names) for d in named):
             continue
         place = max(names, key=len).title()
+        if not named and code not in understood.subject_jurisdictions and any(corpus_mentions(n) for n in names):
+            continue  # mentioned by the stored texts, and not asked about as a lawmaker: left to the evidence
         if named:
             listed = " or ".join(titles.get(d, d) for d in named)
             return Refusal(NOT_IN_CORPUS, _with_closest(
@@ -208,7 +210,8 @@ def _distinctive_phrase(name: str) -> str:
 
 
 def _the(name: str) -> str:
-    if re.match(r"^(?:the\s|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?['’]s\s)", name) or re.match(r"^[A-Z]{2,}|^\w+\s\d", name):
+    """"the EU AI Act", "South Korea's AI Basic Act", "Executive Order 14148" as they read in a sentence."""
+    if re.match(r"^(?:the\s|[A-Z][\w.]*(?:\s[A-Z][\w.]*)?['’]s\s)", name, re.IGNORECASE) or re.search(r"\d", name):
         return name
     return f"the {name}"
 

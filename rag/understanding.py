@@ -155,6 +155,7 @@ class Understood:
     provisions: list[Provision] = field(default_factory=list)
     unknown_instruments: list[str] = field(default_factory=list)  # named, but not in the corpus
     unknown_jurisdictions: list[str] = field(default_factory=list)  # named, but no document belongs to them
+    subject_jurisdictions: list[str] = field(default_factory=list)  # whose own rules the question asks about
 
     @property
     def document_ids(self) -> list[str]:
@@ -239,6 +240,7 @@ class Lexicon:
         out.jurisdictions = _jurisdictions(question)
         stored = set(self.jurisdictions.values())
         out.unknown_jurisdictions = [j for j in out.jurisdictions if j not in stored]
+        out.subject_jurisdictions = [j for j in out.jurisdictions if _is_subject(text, JURISDICTION_NAMES[j])]
         out.provisions = provisions(question)
         out.unknown_instruments = self._unknown(question, text, taken)
         return out
@@ -325,6 +327,19 @@ def _jurisdictions(question: str) -> list[str]:
                 found.append(code)
                 break
     return found
+
+
+_SUBJECT = (r"(?:{name})(?:'s\b|\s+(?:law|laws|act|bill|rules|regulat\w*|government|parliament|legislat\w*|"
+            r"ministry|authorit\w*|courts?)\b)|\b(?:in|of|does|do|did)\s+(?:{name})\b(?!\s+(?:and|or)\b)")
+
+
+def _is_subject(text: str, names: tuple[str, ...]) -> bool:
+    """Whether the (normalized) question asks about a jurisdiction's own rules: "Japan's", "in Japan",
+    "Japan regulate...", "Texas law"."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    if re.search(_SUBJECT.format(name=alternatives), text):
+        return True
+    return bool(re.search(rf"\b(?:{alternatives})\s+(?:regulate|regulates|govern|governs|require|requires)\b", text))
 
 
 def provisions(question: str) -> list[Provision]:

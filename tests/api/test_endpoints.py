@@ -82,7 +82,11 @@ def test_list_documents_paged(client, corpus_ids):
     beyond = client.get("/documents", params={"offset": 10_000}).json()
     assert beyond["documents"] == [] and beyond["total"] == everything["total"]
     doc = first["documents"][0]
-    assert set(doc) == {"id", "title", "source", "sha256", "metadata", "chunk_count", "char_count", "page_count", "ingested_at"}
+    assert set(doc) == {"id", "title", "source", "sha256", "metadata", "chunk_count", "char_count", "page_count", "ingested_at",
+                        "status", "status_basis", "date", "effective_from", "applies_from", "revoked_on", "revoked_by",
+                        "superseded_by", "status_evidence", "applications"}
+    assert doc["status"] == "non-binding" and doc["status_basis"] == "document type"  # the news reports
+    assert doc["date"] == doc["metadata"]["date"]
 
 
 @pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 10_000}, "limit"), ({"offset": -1}, "offset"), ({"limit": "many"}, "limit")])
@@ -267,7 +271,7 @@ def test_upload_too_large(client, server, expect_error):
 def test_search(client, check, corpus_ids):
     results = client.post("/search", json={"query": "Li Qiang international cooperation on AI governance"}).json()["results"]
     assert results
-    assert set(results[0]) == {"document_id", "title", "section", "page", "start", "end", "text", "score"}
+    assert set(results[0]) == {"document_id", "title", "section", "page", "start", "end", "text", "score", "status", "date"}
     check.passages(client, results)
     one = client.post("/search", json={"query": "semiconductor export restrictions", "top_k": 1}).json()["results"]
     assert len(one) == 1
@@ -283,7 +287,8 @@ def test_ask(client, check, corpus_ids):
     assert not answer["abstained"]
     check.answer(client, answer)
     assert corpus_ids[MUSK] in {c["document_id"] for c in answer["citations"]}
-    assert set(answer["citations"][0]) == {"n", "document_id", "title", "section", "page", "start", "end", "quote", "score"}
+    assert set(answer["citations"][0]) == {"n", "document_id", "title", "section", "page", "start", "end", "quote", "score",
+                                           "status", "date"}
 
 
 def test_ask_with_filters(client, check, corpus_ids):
