@@ -55,7 +55,7 @@ NOT_CURRENT = frozenset({REVOKED, SUPERSEDED, NOT_YET_APPLICABLE, PROPOSAL})
 _BINDING_TYPES = frozenset({"law", "regulation", "executive_order", "memorandum", "directive", "act", "statute", "decree"})
 _NON_BINDING_TYPES = frozenset({
     "guidance", "standard", "strategy", "fact_sheet", "code_of_conduct", "principles", "statement", "resolution",
-    "policy_paper", "news", "report", "white_paper", "recommendation", "declaration", "framework",
+    "policy_paper", "news", "report", "white_paper", "recommendation", "declaration",
 })
 _PROPOSAL_TYPES = frozenset({"bill", "proposal", "draft"})
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
