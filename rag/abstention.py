@@ -127,7 +127,8 @@ _HOLDS = {
         re.IGNORECASE),
     "time limit": re.compile(
         r"\b(?:\d+|" + _NUMBER_WORDS + r")[\s-]+(?:hours?|days?|weeks?|months?|years?|calendar days?)\b|"
-        r"\b(?:immediately|without undue delay|annually|every year|each year|quarterly|promptly|at least once)\b",
+        r"\b(?:immediately|without undue delay|annual(?:ly)?|yearly|every year|each year|quarterly|monthly|promptly|"
+        r"at least once|regularly|periodically|continuous(?:ly)?|ongoing)\b",
         re.IGNORECASE),
     "amount": re.compile(
         r"[$€£¥]|\b(?:EUR|USD|GBP|euros?|dollars?|pounds?|yuan|percent|per cent)\b|\d\s*%|"
@@ -137,8 +138,14 @@ _HOLDS = {
 }
 
 
+_YES_NO = re.compile(r"^\s*(?:does|do|did|is|are|was|were|can|could|has|have|had|should|will|would|may|must)\b", re.IGNORECASE)
+
+
 def asked_value(question: str) -> str | None:
-    """The kind of value a question asks for: date, time limit, amount, number, or None."""
+    """The kind of value a question asks for: date, time limit, amount, number, or None (also for
+    a yes-or-no question: "Does the RMF say how much risk is acceptable?")."""
+    if _YES_NO.match(question):
+        return None
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind
@@ -162,36 +169,35 @@ def missing_value(question: str, sentences: list[str], closest: list[str]) -> Re
 
 # ---------------------------------------------------------------- premises
 
-# Words a question uses to ask, not to claim anything.
-_ASKING_WORDS = frozenset(
-    "what which who whom how why when where does do did is are was were require requires required say says said set sets "
-    "impose imposes mean means define defines defined allow allows apply applies cover covers need needs provide "
-    "provides state states describe describes according regarding under about there any kind kinds type types "
-    "main key specific exactly list named name call calls called".split()
-)
+# Things a question may take for granted about an instrument (a sanction, a ban, a fee...):
+# when the question names documents none of which ever speaks of it, the premise is not
+# supported. Each concept is a few word patterns, matched in the question and in the texts.
+PREMISE_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "fines or penalties": (r"\bfines?\b", r"\bfined\b", r"\bpenalt", r"\bsanction"),
+    "criminal liability": (r"\bcriminal", r"\bprison", r"\bimprison", r"\bjail", r"\boffen[cs]es?\b"),
+    "a ban": (r"\bban(?:s|ned|ning)?\b", r"\bprohibit", r"\bforbid"),
+    "a licence": (r"\blicen[cs]",),
+    "fees or taxes": (r"\bfees?\b", r"\btax(?:es)?\b", r"\blev(?:y|ies)\b"),
+    "registration": (r"\bregist(?:er|ration|ry)",),
+    "compensation": (r"\bcompensat",),
+    "open-source models": (r"\bopen[- ]source",),
+    "red-teaming": (r"\bred[- ]team",),
+    "watermarking": (r"\bwatermark",),
+}
+_CONCEPTS = {name: re.compile("|".join(patterns), re.IGNORECASE) for name, patterns in PREMISE_CONCEPTS.items()}
 
 
-def unsupported_terms(
-    terms: list[str], named: list[str], document_has: Callable[[str, str], bool], weights: dict[str, float],
-    min_weight: float,
-) -> list[str]:
-    """Question terms that carry weight (IDF at least ``min_weight``) and that none of the
-    named documents uses (compared by 5-letter stems)."""
-    if not named:
+def unsupported_concepts(question: str, named_texts: list[str]) -> list[str]:
+    """The concepts the question speaks of that none of the named documents' texts does."""
+    if not named_texts:
         return []
-    out = []
-    for term in terms:
-        if term in _ASKING_WORDS or len(term) < 4 or weights.get(term, 0.0) < min_weight:
-            continue
-        if not any(document_has(d, term[:5]) for d in named):
-            out.append(term)
-    return out
+    return [name for name, pattern in _CONCEPTS.items()
+            if pattern.search(question) and not any(pattern.search(text) for text in named_texts)]
 
 
-def premise_sentence(terms: list[str], titles: list[str]) -> str:
-    quoted = ", ".join(f"“{t}”" for t in terms[:3])
+def premise_sentence(concepts: list[str], titles: list[str]) -> str:
     where = " or ".join(titles)
-    return f"{where} does not mention {quoted}; the closest it comes is quoted below."
+    return f"{where} does not mention {' or '.join(concepts)}; the closest it comes is quoted below."
 
 
 # ---------------------------------------------------------------- helpers

@@ -5,7 +5,7 @@ the answer or warn about what it cites.
     grounding = Grounding(store, facts)
     reply = grounding.status_reply(question, understood)          # "Is EO 14110 still in force?"
     refusal = grounding.refusal(question, understood, passages, sentences)
-    reply = grounding.finish(understood, parts, citations, terms, weights)   # flags and warnings
+    reply = grounding.finish(question, understood, parts, citations)   # flags and warnings
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from .abstention import (
     missing_provision,
     missing_value,
     premise_sentence,
-    unsupported_terms,
+    unsupported_concepts,
 )
 from .status import Facts
 from .status_answers import Cited, asks_about_status, status_answer, withdrawal_notes
 from .store.documents import DocumentStore
 from .types import Citation, Passage
 from .understanding import Understood
-
-PREMISE_MIN_WEIGHT = 3.5  # IDF of a term found in under about 3% of chunks
 
 
 @dataclass
@@ -76,15 +74,11 @@ class Grounding:
             or missing_value(question, sentences, closest)
         )
 
-    def finish(
-        self, understood: Understood, parts: list[str], citations: list[Citation], terms: list[str], weights: dict[str, float]
-    ) -> Reply:
+    def finish(self, question: str, understood: Understood, parts: list[str], citations: list[Citation]) -> Reply:
         """The answer with its premise flag and its warnings about revoked or superseded sources."""
         reply = Reply(list(parts), list(citations))
         named = understood.document_ids
-        naming = " ".join([n for _, n in understood.documents] + [self.facts.titles.get(d, "") for d in named]).lower()
-        asked = [t for t in terms if t not in naming and not t.isdigit()]  # the words that name a document assume nothing
-        missing = unsupported_terms(asked, named, lambda d, stem: stem in self._text(d), weights, PREMISE_MIN_WEIGHT)
+        missing = unsupported_concepts(question, [self._text(d) for d in named])
         if missing:
             reply.flags.append(PREMISE_NOT_SUPPORTED)
             reply.parts.insert(0, premise_sentence(missing, [self.facts.titles.get(d, d) for d in named]))

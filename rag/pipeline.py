@@ -296,7 +296,7 @@ class Pipeline:
             elif not citations:
                 reply, reason = Reply([NOT_FOUND], []), LOW_EVIDENCE
             else:
-                reply = grounding.finish(understood, parts, self._with_status(citations, facts.statuses), terms, weights)
+                reply = grounding.finish(question, understood, parts, self._with_status(citations, facts.statuses))
         for part in reply.parts:
             yield "delta", part
         timings["answer_ms"] = _ms(mark)
