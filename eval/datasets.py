@@ -23,6 +23,11 @@ SPLITS = ("calibration", "heldout")
 HELDOUT_SHARE = 4  # questions without a split: one in four (by a hash of the id) is held out
 CATEGORIES = ANSWERABLE_CATEGORIES | UNANSWERABLE_CATEGORIES
 
+# The ``--subset fast`` sample of the corpus set (the ``corpus-fast`` gate) is drawn from these
+# parts only, so adding parts never changes which questions the gate runs: its thresholds in
+# ``eval/thresholds.json`` were measured on that sample.
+FAST_CORPUS_PARTS = ("corpus_part_a.jsonl", "corpus_part_b.jsonl")
+
 QUOTE_MIN_CHARS = 40
 QUOTE_MAX_CHARS = 300
 
@@ -64,11 +69,12 @@ class Question:
         return tuple(dict.fromkeys(ids))
 
 
-def dataset_paths(name_or_path: str | Path) -> list[Path]:
+def dataset_paths(name_or_path: str | Path, subset: str | None = None) -> list[Path]:
     """The files a dataset name stands for.
 
     A bare name ("news") is ``eval/datasets/news.jsonl``; "corpus" is ``corpus.jsonl`` if it
-    exists, otherwise every ``corpus_part_*.jsonl`` in name order. Anything else is a path.
+    exists, otherwise every ``corpus_part_*.jsonl`` in name order, or only the
+    ``FAST_CORPUS_PARTS`` when ``subset`` is "fast". Anything else is a path.
     """
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or "/" in text or "\\" in text or text.endswith(".jsonl"):
@@ -81,16 +87,21 @@ def dataset_paths(name_or_path: str | Path) -> list[Path]:
         return [single]
     if text == "corpus":
         parts = sorted(DATASETS_DIR.glob("corpus_part_*.jsonl"))
+        if subset == "fast":
+            parts = [path for path in parts if path.name in FAST_CORPUS_PARTS]
         if parts:
             return parts
     raise FileNotFoundError(f"no dataset named {text!r} in {DATASETS_DIR}")
 
 
-def load_dataset(name_or_path: str | Path) -> list[Question]:
-    """Load and validate a dataset by name or path; ids must be unique across all its files."""
+def load_dataset(name_or_path: str | Path, subset: str | None = None) -> list[Question]:
+    """Load and validate a dataset by name or path; ids must be unique across all its files.
+
+    ``subset="fast"`` reads only the files the fast sample is drawn from (see ``dataset_paths``).
+    """
     questions: list[Question] = []
     seen: dict[str, str] = {}
-    for path in dataset_paths(name_or_path):
+    for path in dataset_paths(name_or_path, subset):
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():

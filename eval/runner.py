@@ -480,7 +480,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
     from rag.config import Settings
 
     settings = settings or Settings()
-    questions = select_questions(load_dataset(options.dataset), options.limit, options.subset)
+    questions = select_questions(load_dataset(options.dataset, options.subset), options.limit, options.subset)
     label = dataset_label(options.dataset)
     corpus = Path(options.corpus) if options.corpus else corpus_for(options.dataset, settings)
     data_dir = Path(options.data_dir) if options.data_dir else Path(settings.data_dir) / "eval" / label

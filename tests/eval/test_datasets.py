@@ -11,6 +11,7 @@ import pytest
 
 from eval.datasets import (
     DATASETS_DIR,
+    FAST_CORPUS_PARTS,
     DatasetError,
     Question,
     dataset_paths,
@@ -18,6 +19,7 @@ from eval.datasets import (
     locate,
     parse_line,
 )
+from eval.runner import select_questions
 from rag.config import Settings
 from rag.loading import discover, document_id, load_file, read_catalog
 from rag.types import Document
@@ -154,6 +156,17 @@ def test_corpus_concatenates_the_parts_in_name_order() -> None:
         pytest.skip("corpus.jsonl exists, so the parts are not used")
     expected = [q.id for path in dataset_paths("corpus") for q in load_dataset(path)]
     assert [q.id for q in load_dataset("corpus")] == expected
+
+
+def test_the_fast_corpus_sample_ignores_parts_added_later() -> None:
+    if (DATASETS_DIR / "corpus.jsonl").is_file():
+        pytest.skip("corpus.jsonl exists, so the parts are not used")
+    fast_paths = dataset_paths("corpus", subset="fast")
+    assert [p.name for p in fast_paths] == [n for n in FAST_CORPUS_PARTS if (DATASETS_DIR / n).is_file()]
+    later = {q.id for path in dataset_paths("corpus") if path not in fast_paths for q in load_dataset(path)}
+    sample = {q.id for q in select_questions(load_dataset("corpus", subset="fast"), subset="fast")}
+    assert later, "no part beyond the fast parts: nothing to check"
+    assert sample and not sample & later
 
 
 def test_locate() -> None:
