@@ -251,6 +251,8 @@ class Lexicon:
         for pattern in (_NUMBERED, _CAPITALISED_NAME, _POSSESSIVE_NAME):
             for match in pattern.finditer(question):
                 name = _LEADING_WORDS.sub("", match.group("name").strip())
+                if pattern is _POSSESSIVE_NAME and self._describes_stored_rules(name):
+                    continue
                 start = text.find(normalize(name))
                 if start >= 0 and any(s < start + len(name) and start < e for s, e in taken):
                     continue
@@ -260,7 +262,16 @@ class Lexicon:
                     found.append(name)
         return found
 
+    def _describes_stored_rules(self, name: str) -> bool:
+        """"California's incident-reporting rules": a stored jurisdiction's rules described in
+        lowercase words, not a named instrument ("Colorado's Privacy Act")."""
+        owner, _, rest = name.partition("'s ") if "'s " in name else name.partition("’s ")
+        places = set(_jurisdictions(owner))
+        described = all(not w[:1].isupper() for w in rest.split()[:-1])
+        return bool(places) and places <= set(self.jurisdictions.values()) and described
+
     def _names_stored(self, name: str) -> bool:
+
         """Whether most distinctive words of ``name`` belong to one stored title (or its jurisdiction)."""
         norm = normalize(name)
         words = {w for w in re.findall(r"[a-z0-9/-]+", norm.replace("'s", "")) if w not in _GENERIC and not w.isdigit()}
