@@ -17,8 +17,8 @@ Pure functions: callers pass what the stores know.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from .understanding import JURISDICTION_NAMES, Understood, normalize
 

@@ -54,13 +54,13 @@ class Statement:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "Statement":
+    def from_json(cls, data: dict) -> Statement:
         target = data.get("target")
         return cls(**{**data, "target": Reference(**target) if target else None})
 
 
 _MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), start=1)}
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"], start=1)}
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DATE = rf"(?:\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},\s*\d{{4}})"
 

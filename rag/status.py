@@ -24,9 +24,11 @@ import json
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
+from .errors import InvalidInput
 from .statements import (
     APPLIES_FROM,
     IN_FORCE_FROM,
@@ -38,7 +40,6 @@ from .statements import (
     Statement,
     find_statements,
 )
-from .errors import InvalidInput
 from .store.documents import DocumentStore
 from .understanding import Lexicon, provision_inventory
 
@@ -210,6 +211,8 @@ def _status_of(doc: _Doc, marks: list[tuple[str, Evidence, _Doc]], today: str) -
     if not revoked_on and superseders and not (revokers or mentions):
         revoked_on = superseders[0][1].date
     later = [s.date for _, s in mentions if s.date]
+    status: str | None
+    basis: str | None
     if given in (REVOKED, SUPERSEDED):
         status, basis = given, "catalogue"
     elif revokers or mentions:
@@ -270,7 +273,7 @@ def _aliases(doc: _Doc) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-_STOP = frozenset("a an and the of for in on to by with order executive".split())
+_STOP = frozenset(["a", "an", "and", "the", "of", "for", "in", "on", "to", "by", "with", "order", "executive"])
 
 
 def _words(text: str) -> set[str]:
@@ -411,9 +414,8 @@ def resolve_status_filters(filters: Any, statuses: dict[str, DocumentStatus]) ->
     as_of = rules.pop("as_of", None)
     if in_force is not None and not isinstance(in_force, bool):
         raise InvalidInput(f"filter in_force must be true or false, not {in_force!r}")
-    if as_of is not None:
-        if not isinstance(as_of, str) or not _DATE.match(as_of) or _day_or_none(as_of) is None:
-            raise InvalidInput(f"filter as_of must be a date written YYYY-MM-DD, not {as_of!r}")
+    if as_of is not None and (not isinstance(as_of, str) or not _DATE.match(as_of) or _day_or_none(as_of) is None):
+        raise InvalidInput(f"filter as_of must be a date written YYYY-MM-DD, not {as_of!r}")
     ids = [doc_id for doc_id, status in sorted(statuses.items()) if keep(status, in_force, as_of)]
     given = rules.get("document_ids")
     if given is not None:

@@ -10,11 +10,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .citations import display_quote
-from .status import NON_BINDING, NOT_YET_APPLICABLE, REVOKED, SUPERSEDED, DocumentStatus, Evidence
+from .status import (
+    NON_BINDING,
+    NOT_YET_APPLICABLE,
+    REVOKED,
+    SUPERSEDED,
+    DocumentStatus,
+    Evidence,
+)
 from .types import Citation
 
 _STATUS_QUESTION = re.compile(

@@ -18,10 +18,12 @@ law", "China's interim measures"). A name that looks like an instrument
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 # Jurisdiction codes and the words that name them in a question.
 JURISDICTION_NAMES: dict[str, tuple[str, ...]] = {
@@ -98,7 +100,7 @@ _CAPITALISED_NAME = re.compile(
     rf"\b(?:the\s+)?(?P<name>(?:[A-Z][\w'’.-]*\s+|of\s+|and\s+|on\s+|for\s+){{1,8}}{_INSTRUMENT_HEAD})\b"
 )
 _POSSESSIVE_NAME = re.compile(
-    rf"\b(?P<name>(?P<owner>(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z]{{2,3}}))['’]s\s+(?:[\w-]+\s+){{0,5}}?"
+    r"\b(?P<name>(?P<owner>(?-i:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z]{2,3}))['’]s\s+(?:[\w-]+\s+){0,5}?"
     r"(?:act|law|bill|directive|regulation|code|measures|guidelines|ordinance|decree|rules|strategy|framework))\b",
     re.IGNORECASE,
 )
@@ -119,20 +121,17 @@ _KIND = {"article": "article", "articles": "article", "art.": "article", "recita
          "annex": "annex", "annexes": "annex", "section": "section", "sections": "section", "sec.": "section",
          "§": "section", "chapter": "chapter", "chapters": "chapter", "title": "title"}
 _GENERIC = frozenset(
-    "the a an of and on for in to ai artificial intelligence act law bill regulation regulations directive code measures "
-    "rules guidelines ordinance decree statute new proposed draft national state federal order executive".split()
+    ["the", "a", "an", "of", "and", "on", "for", "in", "to", "ai", "artificial", "intelligence", "act", "law", "bill", "regulation", "regulations", "directive", "code", "measures", "rules", "guidelines", "ordinance", "decree", "statute", "new", "proposed", "draft", "national", "state", "federal", "order", "executive"]
 )
 _LEADING_WORDS = re.compile(
     r"^(?:(?:do|does|did|is|are|was|were|can|could|should|would|will|what|how|which|why|when|who|whom|under|in|of|the|"
     r"and|or|per|from|by|with|about)\s+)+",
     re.IGNORECASE,
 )
-_STOP = frozenset("a an and the of for in on to by with from its their".split())
+_STOP = frozenset(["a", "an", "and", "the", "of", "for", "in", "on", "to", "by", "with", "from", "its", "their"])
 # Words too common in titles to name a document in a pair of title words.
 _COMMON = _GENERIC | frozenset(
-    "government united states america american leadership development use advancing promoting ensuring services "
-    "systems system policy management framework approach process international organizations organisations advanced "
-    "safe secure trustworthy risk security public federal consumer protections interactions opportunities".split()
+    ["government", "united", "states", "america", "american", "leadership", "development", "use", "advancing", "promoting", "ensuring", "services", "systems", "system", "policy", "management", "framework", "approach", "process", "international", "organizations", "organisations", "advanced", "safe", "secure", "trustworthy", "risk", "security", "public", "federal", "consumer", "protections", "interactions", "opportunities"]
 )
 
 
@@ -201,7 +200,7 @@ class Lexicon:
         ]
 
     @classmethod
-    def build(cls, documents: Iterable[tuple[str, str, dict[str, Any]]]) -> "Lexicon":
+    def build(cls, documents: Iterable[tuple[str, str, dict[str, Any]]]) -> Lexicon:
         """``documents``: (id, title, metadata) of every stored document."""
         docs = list(documents)
         titles = {doc_id: title for doc_id, title, _ in docs}
@@ -317,9 +316,9 @@ def _title_names(title: str) -> set[str]:
 
 
 def _title_pairs(title: str) -> set[str]:
-    words = [w for w in re.findall(r"[a-z0-9'-]+", normalize(title))]
+    words = re.findall(r"[a-z0-9'-]+", normalize(title))
     out = set()
-    for a, b in zip(words, words[1:]):
+    for a, b in itertools.pairwise(words):
         if a in _STOP or b in _STOP or a in _COMMON or b in _COMMON:
             continue
         out.add(f"{a} {b}")

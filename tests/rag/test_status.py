@@ -10,7 +10,15 @@ import pytest
 
 from rag.errors import InvalidInput
 from rag.loading import load_file
-from rag.statements import APPLIES_FROM, IN_FORCE_FROM, REFERS_REVOKED, REVOKES, SUPERSEDES, find_statements, iso_date
+from rag.statements import (
+    APPLIES_FROM,
+    IN_FORCE_FROM,
+    REFERS_REVOKED,
+    REVOKES,
+    SUPERSEDES,
+    find_statements,
+    iso_date,
+)
 from rag.status import REVOKED, keep, resolve_status_filters
 
 EO_14110 = "us__us-eo-14110-safe-secure-trustworthy-ai-2023.md"
