@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	# torch first, pinned: the CPU build lies on this machine's disk (an unpinned torch pulls a CUDA build)
+	# torch first, pinned (an unpinned torch pulls a CUDA build)
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
@@ -18,10 +18,12 @@ serve: install
 	$(VENV)/bin/rag serve
 
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 eval: install
 	$(VENV)/bin/rag eval --dataset corpus
 
 bench: install
-	$(PY) bench/ingest.py && $(PY) bench/query.py && $(PY) bench/load.py
+	$(PY) -m bench.ingest && $(PY) -m bench.query && $(PY) -m bench.load

@@ -18,8 +18,8 @@ Concurrency comes from threads instead (see ``api.deps.Service``).
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
 
 import anyio
 import anyio.to_thread
@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from starlette.types import Scope
 
 from rag.config import Settings
+from rag.contract import PipelineProtocol
 
 from . import errors, uploads
 from .deps import Runtime, Service
@@ -61,7 +62,7 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, pipeline: Any | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, pipeline: PipelineProtocol | None = None) -> FastAPI:
     """Build the app. A ``pipeline`` passed in is used as is and left open at shutdown."""
     settings = settings or Settings()
     runtime = Runtime(settings=settings, metrics=Metrics(), pipeline=pipeline, owns_pipeline=pipeline is None)
@@ -125,13 +126,13 @@ async def _start(runtime: Runtime) -> None:
         log.error("the index could not be opened", exc_info=exc)
 
 
-def _build_pipeline(settings: Settings) -> Any:
+def _build_pipeline(settings: Settings) -> PipelineProtocol:
     from rag.pipeline import Pipeline
 
     return Pipeline(settings)
 
 
-def _ingest_corpus(pipeline: Any, settings: Settings) -> None:
+def _ingest_corpus(pipeline: PipelineProtocol, settings: Settings) -> None:
     if not settings.corpus_dir.is_dir():
         log.warning("the index is empty and there is no corpus at %s to ingest", settings.corpus_dir)
         return
@@ -144,9 +145,6 @@ def _ingest_corpus(pipeline: Any, settings: Settings) -> None:
         log.warning("not ingested: %s: %s", name, reason)
 
 
-def _warm_up(pipeline: Any) -> None:
+def _warm_up(pipeline: PipelineProtocol) -> None:
     """Open the vector store and load the embedding model before the first request."""
-    if hasattr(pipeline, "open"):
-        pipeline.open()
-    else:  # a pipeline without open(): one search opens everything
-        pipeline.search("artificial intelligence policy", top_k=1)
+    pipeline.open()

@@ -5,9 +5,10 @@ and the API-key checks."""
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -15,6 +16,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from rag.config import Settings
+from rag.contract import PipelineProtocol
 
 from . import errors
 from .metrics import Metrics
@@ -31,7 +33,7 @@ class Service:
     of large uploads can never take the threads that answer questions.
     """
 
-    def __init__(self, pipeline: Any, settings: Settings) -> None:
+    def __init__(self, pipeline: PipelineProtocol, settings: Settings) -> None:
         self.pipeline = pipeline
         self.settings = settings
         self._reads = anyio.CapacityLimiter(settings.threads)
@@ -50,7 +52,7 @@ class Runtime:
 
     settings: Settings
     metrics: Metrics
-    pipeline: Any = None
+    pipeline: PipelineProtocol | None = None
     owns_pipeline: bool = True
     service: Service | None = None
     phase: str = "starting"

@@ -10,6 +10,7 @@ are turned into the same shape. A response never carries a stack trace.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,8 @@ STATUS_BY_ERROR: dict[type[rag_errors.RagError], int] = {
     rag_errors.CorruptDocument: 422,
     rag_errors.IndexMismatch: 503,
     rag_errors.ModelUnavailable: 503,
+    rag_errors.FileUnreadable: 404,
+    rag_errors.StorageError: 500,
     rag_errors.RagError: 500,
 }
 
@@ -85,7 +88,7 @@ def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
@@ -96,7 +99,7 @@ def status_of(exc: rag_errors.RagError) -> int:
     return 500
 
 
-def describe(exc: BaseException) -> tuple[int, str, str, dict[str, str] | None]:
+def describe(exc: BaseException) -> tuple[int, str, str, Mapping[str, str] | None]:
     """(status, code, message, headers) for any exception: the one mapping."""
     if isinstance(exc, ApiError):
         return exc.status, exc.code, exc.message, exc.headers
@@ -117,6 +120,8 @@ def response_for(exc: BaseException) -> JSONResponse:
     status, code, message, headers = describe(exc)
     if status >= 500 and not isinstance(exc, (ApiError, rag_errors.RagError)):
         log.error("unexpected error", exc_info=exc)
+    elif status >= 500 and status != 503:  # a failure of ours, not a service still opening
+        log.error("%s: %s", code, message, exc_info=exc)
     return error_response(status, code, message, headers)
 
 

@@ -24,6 +24,7 @@ from .schemas import (
     SearchRequest,
     SearchResponse,
     TextDocumentIn,
+    Understood,
 )
 
 
@@ -99,11 +100,12 @@ async def ask(body: AskRequest, request: Request, service: ServiceDep) -> Any:
 
 @qa.post("/search", response_model=SearchResponse, summary="Find passages", responses=_errors(400, 401, 422, 503))
 async def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
-    """Hybrid (dense + lexical) search; each passage's text is the exact span [start:end] of its document."""
+    """Hybrid (dense + lexical) search, or one index alone (``mode``); each passage's text is the exact
+    span [start:end] of its document."""
     filters = body.filters.as_dict() if body.filters else None
-    passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters)
+    passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters, mode=body.mode)
     understood = await service.read(service.pipeline.understand, body.query)
-    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages], understood=understood)
+    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages], understood=Understood(**understood))
 
 
 @documents.get("", response_model=DocumentList, summary="List documents", dependencies=[ReadAccess], responses=_errors(401, 422, 503))
@@ -167,7 +169,8 @@ async def health() -> Health:
 @operations.get("/ready", response_model=Ready, summary="The index is open", responses=_errors(503))
 async def ready(runtime: RuntimeDep) -> Ready:
     service = get_service(runtime)  # raises the 503 while starting
-    return Ready(**await service.read(service.pipeline.counts))
+    counts = await service.read(service.pipeline.counts)
+    return Ready(documents=counts["documents"], chunks=counts["chunks"])
 
 
 @operations.get(

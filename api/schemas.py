@@ -1,7 +1,7 @@
 """Wire schemas of the HTTP API.
 
 They are kept apart from the library's dataclasses (``rag.types``,
-``rag.pipeline.DocumentInfo``) so the library can change without changing
+``rag.types.DocumentInfo``) so the library can change without changing
 the public contract; the ``from_*`` constructors are the only bridge.
 """
 
@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from rag.serialize import answer_json, citation_json, passage_json
+from rag.types import Answer, Citation, Passage
 
 # ---------------------------------------------------------------- requests
 
@@ -84,6 +87,10 @@ class SearchRequest(BaseModel):
         default=None, ge=1, le=100, description="Passages returned (default: the server's search_top_k, 10).", examples=[10]
     )
     filters: Filters | None = Field(default=None, description="Restrict the documents searched.")
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        default="hybrid",
+        description="hybrid: dense and BM25 fused (what answers use); dense or bm25: one index alone, as a baseline.",
+    )
 
 
 class TextDocumentIn(BaseModel):
@@ -127,11 +134,8 @@ class PassageOut(BaseModel):
     date: str | None = Field(default=None, description="The document's date, YYYY-MM-DD.", examples=["2024-06-13"])
 
     @classmethod
-    def from_passage(cls, p: Any) -> "PassageOut":
-        return cls(
-            document_id=p.document_id, title=p.title, section=p.section, page=p.page,
-            start=p.start, end=p.end, text=p.text, score=float(p.score), status=p.status, date=p.date,
-        )
+    def from_passage(cls, p: Passage) -> PassageOut:
+        return cls.model_validate(passage_json(p))
 
 
 class CitationOut(BaseModel):
@@ -150,11 +154,8 @@ class CitationOut(BaseModel):
     date: str | None = Field(default=None, description="The cited document's date, YYYY-MM-DD.")
 
     @classmethod
-    def from_citation(cls, c: Any) -> "CitationOut":
-        return cls(
-            n=c.n, document_id=c.document_id, title=c.title, section=c.section, page=c.page,
-            start=c.start, end=c.end, quote=c.quote, score=float(c.score), status=c.status, date=c.date,
-        )
+    def from_citation(cls, c: Citation) -> CitationOut:
+        return cls.model_validate(citation_json(c))
 
 
 class Understood(BaseModel):
@@ -215,19 +216,8 @@ class AskResponse(BaseModel):
     understood: Understood = Field(default_factory=Understood, description="What the question names.")
 
     @classmethod
-    def from_answer(cls, a: Any) -> "AskResponse":
-        return cls(
-            question=a.question,
-            answer=a.answer,
-            abstained=bool(a.abstained),
-            citations=[CitationOut.from_citation(c) for c in a.citations],
-            passages=[PassageOut.from_passage(p) for p in a.passages],
-            timings_ms={str(k): float(v) for k, v in (a.timings_ms or {}).items()},
-            abstain_reason=a.abstain_reason,
-            warnings=list(a.warnings),
-            flags=list(a.flags),
-            understood=Understood(**(a.understood or {})),
-        )
+    def from_answer(cls, a: Answer) -> AskResponse:
+        return cls.model_validate(answer_json(a))
 
 
 class SearchResponse(BaseModel):
@@ -280,7 +270,7 @@ class DocumentOut(BaseModel):
     )
 
     @classmethod
-    def from_info(cls, info: Any) -> "DocumentOut":
+    def from_info(cls, info: Any) -> DocumentOut:
         status = info.status.to_dict() if info.status is not None else {}
         return cls(
             id=info.id, title=info.title, source=info.source, sha256=info.sha256, metadata=dict(info.metadata or {}),

@@ -27,8 +27,7 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=numeric, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("api").setLevel(numeric)  # also when a caller configured logging first
     # Requests already run in parallel threads (and each question's lexical search beside its
-    # embedding); a model call that also spreads over every core makes them fight for the CPU
-    # (a single question went from ~40 ms to ~500 ms when the machine was busy).
+    # embedding); a model call that also spread over every core would make them compete for it.
     set_model_threads(settings.torch_threads or 1)
     uvicorn.run(
         create_app(settings),

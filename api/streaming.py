@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
+from typing import Any
 
 from fastapi.responses import StreamingResponse
+
+from rag.answering import AnswerEvent, CitationsEvent, DeltaEvent, DoneEvent, PassagesEvent
 
 from . import errors
 from .deps import Service
@@ -29,28 +32,28 @@ _END = object()
 
 
 def wants_events(accept: str | None) -> bool:
-    return bool(accept) and MEDIA_TYPE in accept.lower()
+    return accept is not None and MEDIA_TYPE in accept.lower()
 
 
 def format_event(event: str, data: Any) -> bytes:
     # json.dumps escapes newlines, so the data always fits on one line.
-    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode("utf-8")
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
-def _payload(kind: str, value: Any, index: int) -> Any:
-    if kind == "passages":
-        return {"passages": [PassageOut.from_passage(p).model_dump(mode="json") for p in value]}
-    if kind == "delta":
-        return {"index": index, "text": str(value)}
-    if kind == "citations":
-        return {"citations": [CitationOut.from_citation(c).model_dump(mode="json") for c in value]}
-    if kind == "done":
-        return AskResponse.from_answer(value).model_dump(mode="json")
-    return value
+def _payload(event: AnswerEvent) -> Any:
+    if isinstance(event, PassagesEvent):
+        return {"passages": [PassageOut.from_passage(p).model_dump(mode="json") for p in event.passages]}
+    if isinstance(event, DeltaEvent):
+        return {"index": event.index, "text": event.text}
+    if isinstance(event, CitationsEvent):
+        return {"citations": [CitationOut.from_citation(c).model_dump(mode="json") for c in event.citations]}
+    return AskResponse.from_answer(event.answer).model_dump(mode="json")
 
 
-async def ask_events(service: Service, question: str, top_k: int | None, filters: dict | None) -> StreamingResponse:
-    events = service.pipeline.ask_stream(question, top_k=top_k, filters=filters)
+async def ask_events(
+    service: Service, question: str, top_k: int | None, filters: dict | None, mode: str | None = None
+) -> StreamingResponse:
+    events = service.pipeline.ask_stream(question, top_k=top_k, filters=filters, mode=mode)
     first = await service.read(next, events, _END)  # errors here still become JSON errors
     return StreamingResponse(
         _encode(service, events, first),
@@ -59,14 +62,12 @@ async def ask_events(service: Service, question: str, top_k: int | None, filters
     )
 
 
-async def _encode(service: Service, events: Iterator[tuple[str, Any]], first: Any) -> AsyncIterator[bytes]:
-    item, deltas = first, 0
+async def _encode(service: Service, events: Generator[AnswerEvent, None, None], first: Any) -> AsyncIterator[bytes]:
+    item = first
     try:
         while item is not _END:
-            kind, value = item
-            yield format_event(kind, _payload(kind, value, deltas))
-            deltas += kind == "delta"
-            if kind == "done":
+            yield format_event(item.kind, _payload(item))
+            if isinstance(item, DoneEvent):
                 break
             item = await service.read(next, events, _END)
     except Exception as exc:
@@ -77,6 +78,6 @@ async def _encode(service: Service, events: Iterator[tuple[str, Any]], first: An
     finally:
         # The generator is not running here: thread calls are not abandoned on cancellation.
         try:
-            events.close()  # type: ignore[attr-defined]
+            events.close()
         except Exception:  # pragma: no cover - closing must never mask the real outcome
             log.debug("closing the answer stream failed", exc_info=True)

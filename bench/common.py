@@ -8,7 +8,10 @@ import statistics
 import sys
 from pathlib import Path
 
+from eval.metrics import percentile  # the one percentile definition (nearest rank) every report uses
 from rag.config import PROJECT_ROOT, Settings
+
+__all__ = ["RESULTS", "percentile", "median", "table", "save", "child_env", "shared_corpus_or_exit"]
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 
@@ -19,17 +22,6 @@ def shared_corpus_or_exit() -> Path:
         print(f"the shared corpus is not at {corpus}; set RAG_SHARED_CORPUS to its folder to run this benchmark")
         sys.exit(0)
     return corpus
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (q in 0..100)."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def median(values: list[float]) -> float:

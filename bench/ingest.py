@@ -6,8 +6,8 @@ Chroma.from_documents): wall time, chunks per second and peak memory (each
 pipeline runs in its own process so its peak RSS is its own), then the time
 `rag ingest` takes on the unchanged corpus. Medians over --repeat runs.
 
-    .venv/bin/python bench/ingest.py            # 3 rounds, several minutes
-    .venv/bin/python bench/ingest.py --repeat 1
+    .venv/bin/python -m bench.ingest            # 3 rounds, several minutes
+    .venv/bin/python -m bench.ingest --repeat 1
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import child_env, median, save, shared_corpus_or_exit, table  # noqa: E402
+from bench.common import child_env, median, save, shared_corpus_or_exit, table
 
 SERVICE = """
 import json, sys, time

@@ -22,10 +22,10 @@ What it measures
     each level starts with a few unmeasured seconds of load at its concurrency.
 
 How to run it
-    .venv/bin/python bench/load.py                     # levels 1, 8, 32 clients, 20 s each
-    .venv/bin/python bench/load.py --quick             # smoke run: 1 and 4 clients, 5 s each
-    .venv/bin/python bench/load.py --clients 1,2,4 --seconds 30
-    .venv/bin/python bench/load.py --builtin --data-dir /tmp/loadtest   # the built-in corpus only
+    .venv/bin/python -m bench.load                     # levels 1, 8, 32 clients, 20 s each
+    .venv/bin/python -m bench.load --quick             # smoke run: 1 and 4 clients, 5 s each
+    .venv/bin/python -m bench.load --clients 1,2,4 --seconds 30
+    .venv/bin/python -m bench.load --builtin --data-dir /tmp/loadtest   # the built-in corpus only
 
     The first run ingests the shared corpus (``RAG_SHARED_CORPUS``, by default
     ``../shared/corpus`` beside the checkout) into ``bench/results/data-corpus``
@@ -46,25 +46,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import itertools
 import json
-import math
 import os
 import platform
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
+
+from api.process import ServerProcess, free_port, serve_command
+from eval.metrics import percentile  # the one percentile definition (nearest rank)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -72,90 +69,31 @@ DEFAULT_DATA_DIR = RESULTS_DIR / "data-corpus"
 DEFAULT_BUILTIN_DATA_DIR = RESULTS_DIR / "data-builtin"
 DEFAULT_OUTPUT = RESULTS_DIR / "load.json"
 SERVER_LOG = RESULTS_DIR / "load-server.log"
-INGEST_MARKER = "bench-load-ingest.json"
 
 QUESTION_COUNT = 30
 RSS_SAMPLE_SECONDS = 0.1
-
-# Used only when the evaluation set cannot be read.
-FALLBACK_QUESTIONS = [
-    "Which AI practices does the EU AI Act prohibit outright?",
-    "What obligations do providers of high-risk AI systems have under the EU AI Act?",
-    "When do the EU AI Act's rules on general-purpose AI models start to apply?",
-    "What transparency duties apply to deployers of deepfake systems in the EU?",
-    "What are the seven key requirements for trustworthy AI set out by the EU High-Level Expert Group?",
-    "What makes a model a dual-use foundation model under the 2023 US executive order on AI?",
-    "What are the four functions of the NIST AI Risk Management Framework core?",
-    "What does the Blueprint for an AI Bill of Rights say about algorithmic discrimination?",
-    "What duties does the Colorado AI Act place on developers of high-risk AI systems?",
-    "What are the five principles of the UK's pro-innovation approach to AI regulation?",
-    "What did the countries signing the Bletchley Declaration agree on?",
-    "What do China's interim measures on generative AI require of service providers?",
-    "What are the OECD AI principles?",
-    "What does the UNESCO recommendation say about the ethics of artificial intelligence?",
-    "What did Elon Musk say about China's attitude towards international rules for AI?",
-    "What is the fine for breaching the EU AI Act's prohibited practices?",
-]
-
 
 # --------------------------------------------------------------------------- setup
 
 
 def pick_questions(count: int = QUESTION_COUNT) -> tuple[list[str], str]:
     """About ``count`` questions spread evenly over the corpus evaluation set, and where they came from."""
-    try:
-        from eval.datasets import load_dataset
+    from eval.datasets import load_dataset
 
-        questions = [q.question for q in load_dataset("corpus")]
-    except Exception as exc:  # a missing or invalid dataset must not stop the benchmark
-        print(f"note: the corpus evaluation set could not be read ({exc}); using the built-in questions")
-        return list(FALLBACK_QUESTIONS), "built-in list"
-    if not questions:
-        return list(FALLBACK_QUESTIONS), "built-in list"
+    questions = [q.question for q in load_dataset("corpus")]
     step = max(1, len(questions) // count)
     return questions[::step][:count], f"eval dataset 'corpus' (every {step}th of {len(questions)})"
 
 
-def rag_command() -> list[str]:
-    """The ``rag`` command of the interpreter running this script."""
-    beside = Path(sys.executable).with_name("rag")
-    if beside.is_file():
-        return [str(beside)]
-    found = shutil.which("rag")
-    return [found] if found else [sys.executable, "-m", "rag.cli"]
-
-
-def corpus_fingerprint(corpus: Path) -> str:
-    """Changes when any file of the corpus is added, removed, resized or touched."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(corpus)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
-
-
 def prepare_shared(data_dir: Path, corpus: Path) -> None:
-    """Ingest the shared corpus into ``data_dir`` unless a finished ingest of the same files is recorded there."""
-    marker = data_dir / INGEST_MARKER
-    fingerprint = corpus_fingerprint(corpus)
-    try:
-        recorded = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        recorded = {}
-    if recorded.get("corpus") == str(corpus) and recorded.get("fingerprint") == fingerprint:
-        print(f"data: reusing {data_dir} (shared corpus already ingested)")
-        return
+    """Ingest the shared corpus into ``data_dir`` (files already stored unchanged are skipped quickly)."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    command = rag_command() + ["ingest", "-q", str(corpus)]
+    command = [sys.executable, "-m", "rag.cli", "ingest", "-q", str(corpus)]
     print(f"data: ingesting {corpus} into {data_dir} (several minutes the first time) ...", flush=True)
     started = time.perf_counter()
     result = subprocess.run(command, env=server_env(data_dir), cwd=ROOT)
     if result.returncode != 0:
         raise SystemExit(f"error: `rag ingest` failed with exit status {result.returncode}; see its output above")
-    marker.write_text(
-        json.dumps({"corpus": str(corpus), "fingerprint": fingerprint, "ingested": now()}, indent=2) + "\n",
-        encoding="utf-8",
-    )
     print(f"data: ingest done in {time.perf_counter() - started:.0f} s")
 
 
@@ -164,12 +102,6 @@ def server_env(data_dir: Path) -> dict[str, str]:
     env["RAG_DATA_DIR"] = str(data_dir)
     env.setdefault("RAG_LOG_LEVEL", "warning")
     return env
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -185,75 +117,10 @@ def rss_bytes(pid: int) -> int | None:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --------------------------------------------------------------------------- the server
-
-
-class Server:
-    """``rag serve`` in a subprocess of its own session, so Ctrl-C reaches only this script."""
-
-    def __init__(self, data_dir: Path, port: int, log_path: Path) -> None:
-        self.port = port
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.log_path = log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            rag_command() + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env(data_dir),
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def wait_ready(self, timeout: float) -> dict[str, Any]:
-        """Poll /ready until it answers 200; fail early if the process exits."""
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=5.0, trust_env=False) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"the server exited with status {self.process.returncode} before it was ready; "
-                        f"last lines of {self.log_path}:\n{self.log_tail()}"
-                    )
-                try:
-                    response = await client.get("/ready")
-                    if response.status_code == 200:
-                        return response.json()
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise RuntimeError(f"the server was not ready after {timeout:.0f} s; see {self.log_path}")
-
-    def stop(self, grace: float = 30.0) -> int | None:
-        """Interrupt the server as Ctrl-C would (uvicorn shuts down gracefully), then escalate if it hangs."""
-        try:
-            for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 10.0), (signal.SIGKILL, 10.0)):
-                if self.process.poll() is not None:
-                    break
-                self.process.send_signal(sig)
-                try:
-                    self.process.wait(timeout=wait)
-                except subprocess.TimeoutExpired:
-                    print(f"server: still running {wait:.0f} s after {sig.name}", file=sys.stderr)
-            return self.process.poll()
-        finally:
-            self._log.close()
 
 
 # --------------------------------------------------------------------------- load
@@ -285,14 +152,6 @@ class LevelResult:
     peak_rss_mb: float | None = None
     warmup_requests: int = 0
     warmup_errors: int = 0
-
-
-def percentile(sorted_values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return None
-    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
 
 
 async def run_clients(
@@ -333,14 +192,14 @@ async def run_clients(
     return samples, time.perf_counter() - started
 
 
-async def prime(server: Server, questions: list[str], args: argparse.Namespace) -> tuple[int, float]:
+async def prime(server: ServerProcess, questions: list[str], args: argparse.Namespace) -> tuple[int, float]:
     """Ask every question once, one at a time: the first requests of a fresh server are slow
     (pages of the stores read from disk, the model's first passes at each input length), and
     that start-up cost is not what the levels measure. Returns (failed requests, seconds)."""
     started = time.perf_counter()
     failed = 0
     timeout = httpx.Timeout(args.timeout, connect=10.0)
-    async with httpx.AsyncClient(base_url=server.base_url, timeout=timeout, trust_env=False) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=timeout, trust_env=False) as client:
         for question in questions:
             try:
                 response = await client.post("/ask", json={"question": question, "top_k": args.top_k})
@@ -360,16 +219,16 @@ async def sample_rss(pid: int, stop: asyncio.Event) -> int | None:
         try:
             await asyncio.wait_for(stop.wait(), RSS_SAMPLE_SECONDS)
             return peak
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue
 
 
 async def run_level(
-    server: Server, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace
+    server: ServerProcess, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace
 ) -> LevelResult:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(args.timeout, connect=10.0)
-    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=timeout, trust_env=False) as client:
+    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=timeout, trust_env=False) as client:
         stop = asyncio.Event()
         rss_task = asyncio.create_task(sample_rss(server.pid, stop))
         try:
@@ -467,11 +326,11 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
     questions, source = pick_questions()
     port = free_port()
     print(f"server: rag serve on 127.0.0.1:{port}, data {data_dir}, log {SERVER_LOG}", flush=True)
-    server = Server(data_dir, port, SERVER_LOG)
+    server = ServerProcess(serve_command(port), port, SERVER_LOG, env=server_env(data_dir), cwd=ROOT)
     levels: list[LevelResult] = []
     try:
         started = time.perf_counter()
-        ready = await server.wait_ready(args.ready_timeout)
+        ready = await asyncio.to_thread(server.wait_ready, args.ready_timeout)
         idle_rss = rss_bytes(server.pid)
         print(
             f"server: ready in {time.perf_counter() - started:.1f} s with {ready.get('documents')} documents, "

@@ -2,8 +2,8 @@
 shared corpus, beside the LangChain tutorial pipeline's similarity_search,
 measured in the same process, question by question, in one run.
 
-    .venv/bin/python bench/query.py              # builds the indexes on first run
-    .venv/bin/python bench/query.py --questions 60
+    .venv/bin/python -m bench.query              # builds the indexes on first run
+    .venv/bin/python -m bench.query --questions 60
 
 The indexes are kept under bench/results/ so later runs start warm.
 """
@@ -11,18 +11,14 @@ The indexes are kept under bench/results/ so later runs start warm.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, percentile, save, shared_corpus_or_exit, table  # noqa: E402
-
-from eval.baselines import LangChainBaseline  # noqa: E402
-from eval.datasets import load_dataset  # noqa: E402
-from rag.config import Settings  # noqa: E402
-from rag.embedding import set_model_threads  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
+from bench.common import RESULTS, percentile, save, shared_corpus_or_exit, table
+from eval.baselines import LangChainBaseline
+from eval.datasets import load_dataset
+from rag.config import Settings
+from rag.embedding import set_model_threads
+from rag.pipeline import Pipeline
 
 
 def main() -> None:
@@ -50,9 +46,9 @@ def main() -> None:
     for _ in range(args.rounds):
         for q in questions:
             for name, call in (
-                ("search", lambda: pipeline.search(q, top_k=10)),
-                ("ask", lambda: pipeline.ask(q, top_k=8)),
-                ("langchain similarity_search", lambda: baseline.search(q, k=10)),
+                ("search", lambda q=q: pipeline.search(q, top_k=10)),
+                ("ask", lambda q=q: pipeline.ask(q, top_k=8)),
+                ("langchain similarity_search", lambda q=q: baseline.search(q, k=10)),
             ):
                 started = time.perf_counter()
                 call()

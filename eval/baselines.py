@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import rag.config  # noqa: F401  (sets the offline and no-telemetry environment first)
+from rag.contract import PipelineProtocol
 from rag.errors import RagError
 from rag.loading import discover, load_file
 from rag.types import Document
@@ -102,7 +102,8 @@ class LangChainBaseline:
         if self._embeddings is None:
             from langchain_huggingface import HuggingFaceEmbeddings
 
-            self._embeddings = HuggingFaceEmbeddings(model_name=self.model_name)
+            # nothing is fetched from a model hub: the model is a local folder
+            self._embeddings = HuggingFaceEmbeddings(model_name=self.model_name, model_kwargs={"local_files_only": True})
         return self._embeddings
 
     def split(self, documents: Sequence[Document]) -> list[Any]:
@@ -138,7 +139,8 @@ class LangChainBaseline:
         chunks = self.split(documents)
         if chunks:
             self._store = Chroma.from_documents(
-                chunks, self.embeddings, collection_name=COLLECTION, persist_directory=str(persist)
+                chunks, self.embeddings, collection_name=COLLECTION, persist_directory=str(persist),
+                client_settings=_chroma_settings(persist),
             )
         else:
             self._store = self._open(persist)
@@ -175,7 +177,12 @@ class LangChainBaseline:
     def _open(self, persist: Path) -> Any:
         from langchain_chroma import Chroma
 
-        return Chroma(collection_name=COLLECTION, embedding_function=self.embeddings, persist_directory=str(persist))
+        return Chroma(
+            collection_name=COLLECTION,
+            embedding_function=self.embeddings,
+            persist_directory=str(persist),
+            client_settings=_chroma_settings(persist),
+        )
 
     def _fingerprint(self, documents: Sequence[Document]) -> str:
         digest = hashlib.sha256(f"{Path(self.model_name).name}|{self.chunk_size}|{self.chunk_overlap}".encode())
@@ -187,7 +194,7 @@ class LangChainBaseline:
 class PipelineBaseline:
     """One retrieval mode of the service (``"bm25"`` or ``"dense"``) with the baseline ``search`` shape."""
 
-    def __init__(self, pipeline: Any, mode: str):
+    def __init__(self, pipeline: PipelineProtocol, mode: str):
         self.pipeline = pipeline
         self.mode = mode
 
@@ -201,11 +208,18 @@ def passage_dict(passage: Any) -> Result:
     get = passage.get if isinstance(passage, dict) else lambda key, default=None: getattr(passage, key, default)
     return {
         "document_id": get("document_id"),
-        "start": int(get("start")),
-        "end": int(get("end")),
+        "start": int(get("start", 0)),
+        "end": int(get("end", 0)),
         "text": get("text") or get("quote") or "",
         "score": float(get("score") or 0.0),
     }
+
+
+def _chroma_settings(persist: Path) -> Any:
+    """One client configuration per folder (Chroma refuses two in one process), without telemetry."""
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, is_persistent=True, persist_directory=str(persist))
 
 
 def _reset_folder(folder: Path) -> None:

@@ -10,7 +10,14 @@ by a refusal, on a small corpus as on a large one):
 
     .venv/bin/python -m eval.calibrate            # prints the sweep and the choice
 
-The chosen value is what ``rag.pipeline.DEFAULT_ABSTAIN_THRESHOLD`` holds.
+The chosen value is the default of ``answering.abstain_threshold`` (rag/config.py).
+
+Any other setting is swept by its dotted name: for each value the questions are
+answered again and the abstention threshold re-chosen, so values compare at
+their best threshold (a chunking value gets an index of its own):
+
+    .venv/bin/python -m eval.calibrate --sweep answering.unseen_penalty=0.3,0.5,0.7
+    .venv/bin/python -m eval.calibrate --sweep retrieval.rrf_k=30,60,90
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ import argparse
 import json
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from eval.datasets import load_dataset
+from rag.config import Settings, settings_hash, with_setting
 
 
 def sweep(points: list[tuple[float, bool]], thresholds: list[float]) -> list[dict]:
@@ -61,41 +71,82 @@ def choose(rows: list[dict], per_set: dict[str, list[dict]] | None = None) -> di
     return next(row for row in allowed if row["abstain_recall"] == best)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from rag.config import Settings
+def confidences(settings: Settings, data_dirs: dict[str, Path]) -> dict[str, list[tuple[float, bool]]]:
+    """(confidence, answerable) of every question of each set, answered over the set's own corpus."""
     from rag.pipeline import Pipeline
 
-    parser = argparse.ArgumentParser(description="Calibrate the abstention threshold on the evaluation sets.")
-    parser.add_argument("--data-dir", type=Path, help="data folder holding (or to hold) the shared corpus index")
-    parser.add_argument("--news-data-dir", type=Path, help="data folder holding (or to hold) the built-in corpus index")
-    parser.add_argument("--out", type=Path, default=Path("eval/reports/calibration.json"))
-    args = parser.parse_args(argv)
-    settings = Settings()
-    points = []
     by_set: dict[str, list[tuple[float, bool]]] = {}
     # each set over its own corpus: the threshold must hold for a small corpus and a large one
-    for dataset, corpus, folder in (
-        ("corpus", settings.shared_corpus, args.data_dir or Path(settings.data_dir) / "eval" / "corpus"),
-        ("news", settings.corpus_dir, args.news_data_dir or Path(settings.data_dir) / "eval" / "news"),
-    ):
-        pipeline = Pipeline(settings.model_copy(update={"data_dir": folder}))
-        pipeline.ingest([corpus], progress=True)
-        for question in load_dataset(dataset):
-            if question.heldout:
-                continue
-            answer = pipeline.ask(question.question)
-            points.append((answer.confidence, question.answerable))
-            by_set.setdefault(dataset, []).append(points[-1])
-    thresholds = [x / 200 for x in range(30, 152)]
-    rows = sweep(points, thresholds)
-    per_set = {name: sweep(set_points, thresholds) for name, set_points in by_set.items()}
+    for dataset, corpus in (("corpus", settings.shared_corpus), ("news", settings.corpus_dir)):
+        folder = data_dirs[dataset]
+        if settings.index_name() != Settings().index_name():  # vectors built under other chunking never mix
+            folder = folder.with_name(f"{folder.name}-{settings.index_name()}")
+        with Pipeline(settings.model_copy(update={"data_dir": folder})) as pipeline:
+            pipeline.ingest([corpus], progress=True)
+            by_set[dataset] = [
+                (pipeline.ask(q.question).confidence, q.answerable) for q in load_dataset(dataset) if not q.heldout
+            ]
+    return by_set
+
+
+def calibrate(by_set: dict[str, list[tuple[float, bool]]]) -> tuple[dict, list[dict]]:
+    """The chosen threshold row (with each set's row beside it) and the whole sweep."""
+    points = [point for set_points in by_set.values() for point in set_points]
+    rows = sweep(points, THRESHOLDS)
+    per_set = {name: sweep(set_points, THRESHOLDS) for name, set_points in by_set.items()}
     chosen = choose(rows, per_set)
     chosen["per_set"] = {name: set_rows[rows.index(chosen)] for name, set_rows in per_set.items()}
+    return chosen, rows
+
+
+THRESHOLDS = [x / 200 for x in range(30, 152)]
+
+
+def parse_sweep(text: str) -> tuple[str, list[str]]:
+    name, sep, values = text.partition("=")
+    if not sep or not name or not values:
+        raise argparse.ArgumentTypeError(f"--sweep takes NAME=V1,V2,..., not {text!r}")
+    return name.strip(), [v.strip() for v in values.split(",") if v.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Calibrate the abstention threshold, or sweep any setting.")
+    parser.add_argument("--data-dir", type=Path, help="data folder holding (or to hold) the shared corpus index")
+    parser.add_argument("--news-data-dir", type=Path, help="data folder holding (or to hold) the built-in corpus index")
+    parser.add_argument("--out", type=Path, default=None, help="JSON output (default eval/reports/calibration.json)")
+    parser.add_argument(
+        "--sweep", type=parse_sweep, metavar="NAME=V1,V2", help="a setting by dotted name and the values to try"
+    )
+    args = parser.parse_args(argv)
+    settings = Settings()
+    data_dirs = {
+        "corpus": args.data_dir or Path(settings.data_dir) / "eval" / "corpus",
+        "news": args.news_data_dir or Path(settings.data_dir) / "eval" / "news",
+    }
+    if args.sweep:
+        name, values = args.sweep
+        try:
+            variants = [(value, with_setting(settings, name, value)) for value in values]
+        except (ValueError, ValidationError) as exc:
+            parser.error(f"--sweep {name}: {exc}")
+        results = []
+        for value, variant in variants:
+            chosen, _ = calibrate(confidences(variant, data_dirs))
+            results.append({"value": value, "settings_hash": settings_hash(variant), "best_threshold": chosen})
+            print(f"{name}={value}: {json.dumps(chosen)}")
+        out = args.out or Path(f"eval/reports/sweep-{name}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"setting": name, "results": results}, indent=1))
+        return 0
+    by_set = confidences(settings, data_dirs)
+    chosen, rows = calibrate(by_set)
     for row in rows[::3]:
         print("  ".join(f"{k}={v:.3f}" for k, v in row.items()))
     print(f"chosen: {json.dumps(chosen)}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"chosen": chosen, "sweep": rows, "points": points}, indent=1))
+    out = args.out or Path("eval/reports/calibration.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    points = [point for set_points in by_set.values() for point in set_points]
+    out.write_text(json.dumps({"chosen": chosen, "sweep": rows, "points": points, "settings_hash": settings_hash(settings)}, indent=1))
     return 0
 
 

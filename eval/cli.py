@@ -91,8 +91,8 @@ def print_summary(summary: dict) -> None:
         print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
     heldout = (summary.get("abstention_by_split") or {}).get("heldout")
     if heldout and heldout.get("questions"):
-        keys = ("caught_rate", "false_abstention_rate", "abstention_precision", "abstention_recall")
-        print(f"  held out ({heldout['questions']} questions): " + "  ".join(f"{k}={fmt(heldout.get(k))}" for k in keys))
+        held = ("caught_rate", "false_abstention_rate", "abstention_precision", "abstention_recall")
+        print(f"  held out ({heldout['questions']} questions): " + "  ".join(f"{k}={fmt(heldout.get(k))}" for k in held))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,6 +153,8 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
         f"{summary.get('created', '')}. Errors: {summary.get('errors', 0)}; "
         f"gold quotes not located: {summary.get('unlocated_evidence', 0)}."
     )
+    if summary.get("settings_hash"):
+        lines += ["", f"Settings hash `{summary['settings_hash']}` (the tuning values in results.json, `settings`)."]
     setup = summary.get("setup") or {}
     ingest = setup.get("ingest") or {}
     parts = []

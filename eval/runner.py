@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote as _quote
@@ -33,22 +33,25 @@ from eval.metrics import (
     Span,
     abstention_scores,
     average,
-    confusion,
-    outcome,
-    refusal_scores,
     average_by_category,
-    cited_sentence_share,
     citation_precision,
-    covers,
     citation_recall,
+    cited_sentence_share,
+    confusion,
+    covers,
     embedding_similarity,
     is_valid_citation,
     latency_summary,
+    outcome,
     overlaps,
+    refusal_scores,
     retrieval_scores,
     strip_citation_markers,
     token_f1,
 )
+from rag.config import Settings, settings_hash
+from rag.contract import PipelineProtocol
+from rag.serialize import answer_json
 
 SEARCH_K = 10
 FAST_PER_CATEGORY = 4
@@ -95,21 +98,21 @@ class Service(Protocol):
     def ask(self, question: str, top_k: int | None, filters: dict[str, Any] | None = None) -> dict[str, Any]: ...
     def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def text(self, document_id: str) -> str | None: ...
-    def mode_searcher(self, mode: str) -> Any | None: ...
+    def mode_searcher(self, mode: str) -> Any: ...
     def close(self) -> None: ...
 
 
 class InProcessService:
     """The service as a ``rag.pipeline.Pipeline`` in this process."""
 
-    def __init__(self, pipeline: Any):
+    def __init__(self, pipeline: PipelineProtocol):
         self.pipeline = pipeline
         self.notes: list[str] = []
         self.ingest_report: dict[str, Any] = {}
         self._texts: dict[str, str | None] = {}
 
     @classmethod
-    def open(cls, settings: Any, corpus: Path, progress: bool = False) -> InProcessService:
+    def open(cls, settings: Settings, corpus: Path, progress: bool = False) -> InProcessService:
         """A pipeline on ``settings`` with ``corpus`` ingested (a no-op when already ingested)."""
         from rag.pipeline import Pipeline
 
@@ -128,17 +131,7 @@ class InProcessService:
 
     def ask(self, question: str, top_k: int | None, filters: dict[str, Any] | None = None) -> dict[str, Any]:
         """The pipeline's answer as the JSON shape of ``POST /ask``."""
-        answer = self.pipeline.ask(question, top_k=top_k, filters=filters)
-        return {
-            "answer": answer.answer,
-            "abstained": answer.abstained,
-            "citations": [asdict(c) for c in answer.citations],
-            "passages": [passage_dict(p) for p in answer.passages],
-            "timings_ms": dict(answer.timings_ms),
-            "abstain_reason": answer.abstain_reason,
-            "flags": list(answer.flags),
-            "warnings": list(answer.warnings),
-        }
+        return answer_json(self.pipeline.ask(question, top_k=top_k, filters=filters))
 
     def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The pipeline's hybrid search results as dicts."""
@@ -155,7 +148,7 @@ class InProcessService:
                 self._texts[document_id] = None
         return self._texts[document_id]
 
-    def mode_searcher(self, mode: str) -> Any | None:
+    def mode_searcher(self, mode: str) -> Any:
         """A baseline searching the pipeline in one mode ("bm25", "dense")."""
         return PipelineBaseline(self.pipeline, mode)
 
@@ -203,16 +196,11 @@ class HttpService:
                 self._texts[document_id] = None
             else:
                 response.raise_for_status()
-                is_json = response.headers.get("content-type", "").startswith("application/json")
-                self._texts[document_id] = str(response.json()["text"]) if is_json else response.text
+                self._texts[document_id] = response.text
         return self._texts[document_id]
 
-    def mode_searcher(self, mode: str) -> Any | None:
-        """A baseline on ``POST /search`` with ``mode``, if the server accepts that field; else ``None``."""
-        try:
-            self.search("artificial intelligence", 1, mode=mode)
-        except Exception:
-            return None
+    def mode_searcher(self, mode: str) -> Any:
+        """A baseline on ``POST /search`` with ``mode`` ("bm25", "dense")."""
         return _HttpModeSearcher(self, mode)
 
     def close(self) -> None:
@@ -277,7 +265,7 @@ def select_questions(questions: Sequence[Question], limit: int | None = None, su
     return [q for q in questions if q.id in chosen]
 
 
-def corpus_for(dataset: str, settings: Any) -> Path:
+def corpus_for(dataset: str, settings: Settings) -> Path:
     """The corpus a dataset's questions are about: the built-in one for ``news``, else the shared corpus."""
     return Path(settings.corpus_dir) if dataset_label(dataset).startswith("news") else Path(settings.shared_corpus)
 
@@ -426,10 +414,10 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
     service.update(refusal_scores([r["outcome"] for r in ok], [bool(r["answerable"]) for r in ok]))
     parts: dict[str, Any] = {}
     for name, chosen in (("heldout", [r for r in ok if r.get("heldout")]), ("calibration", [r for r in ok if not r.get("heldout")])):
-        scores: dict[str, Any] = {"questions": len(chosen)}
-        scores.update(abstention_scores([bool(r["abstained"]) for r in chosen], [bool(r["answerable"]) for r in chosen]))
-        scores.update(refusal_scores([r["outcome"] for r in chosen], [bool(r["answerable"]) for r in chosen]))
-        parts[name] = scores
+        part: dict[str, Any] = {"questions": len(chosen)}
+        part.update(abstention_scores([bool(r["abstained"]) for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        part.update(refusal_scores([r["outcome"] for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        parts[name] = part
     service["error_rate"] = (len(results) - len(ok)) / len(results) if results else None
     for prefix, key in (("latency", "latency_ms"), ("search_latency", "search_latency_ms")):
         for stat, value in latency_summary([r[key] for r in ok if r.get(key) is not None]).items():
@@ -473,11 +461,9 @@ def make_embedder(model_name: str | None = None) -> Callable[[list[str]], Any]:
     return lambda texts: model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False).tolist()
 
 
-def run(options: RunOptions, settings: Any = None) -> RunResult:
+def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
     """Run the dataset through the service (and baselines) and summarize it."""
     from tqdm import tqdm
-
-    from rag.config import Settings
 
     settings = settings or Settings()
     questions = select_questions(load_dataset(options.dataset, options.subset), options.limit, options.subset)
@@ -488,7 +474,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
     setup: dict[str, Any] = {"corpus": str(corpus), "data_dir": str(data_dir)}
     began = time.perf_counter()
     if options.url:
-        key = settings.api_key.get_secret_value() if getattr(settings, "api_key", None) else None
+        key = settings.api_key.get_secret_value() if settings.api_key is not None else None
         service: Service = HttpService(options.url, api_key=key)
     else:
         if not corpus.is_dir():
@@ -503,7 +489,7 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
         if options.baselines:
             baselines, baseline_notes = build_baselines(service, corpus, data_dir, settings, setup)
             notes.extend(baseline_notes)
-        embed = make_embedder(getattr(settings, "embedding_model", None))
+        embed = make_embedder(settings.embedding_model)
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
         results = [
             evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k, options.filters)
@@ -519,6 +505,9 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
             "mode": "http" if options.url else "in-process",
             "url": options.url,
             "setup": setup,
+            # the tuning the answers ran with (in HTTP mode: this process's settings, not necessarily the server's)
+            "settings_hash": settings_hash(settings),
+            "settings": settings.tuning(),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
     )
@@ -526,17 +515,13 @@ def run(options: RunOptions, settings: Any = None) -> RunResult:
 
 
 def build_baselines(
-    service: Service, corpus: Path, data_dir: Path, settings: Any, setup: dict[str, Any]
+    service: Service, corpus: Path, data_dir: Path, settings: Settings, setup: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """The BM25, dense and LangChain baselines for this run (LangChain's index kept under ``data_dir``)."""
     baselines: dict[str, Any] = {}
     notes: list[str] = []
     for mode in ("bm25", "dense"):
-        searcher = service.mode_searcher(mode)
-        if searcher is None:
-            notes.append(f"baseline {mode}: the service offers no {mode!r} search mode; skipped")
-        else:
-            baselines[mode] = searcher
+        baselines[mode] = service.mode_searcher(mode)
     if corpus.is_dir():
         began = time.perf_counter()
         langchain = LangChainBaseline()

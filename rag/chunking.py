@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .config import ChunkingSettings
 from .structure import SOFT_KINDS, SectionIndex, find_headings, kind_of
 from .types import Chunk, Document, Heading, Sentence
 
@@ -144,7 +145,8 @@ class _Region:
     heading: Heading | None
 
 
-def chunk_document(document: Document, max_chars: int = 1000) -> list[Chunk]:
+def chunk_document(document: Document, settings: ChunkingSettings | None = None) -> list[Chunk]:
+    settings = settings or ChunkingSettings()
     text = document.text
     headings = find_headings(text)
     sections = SectionIndex(text, headings)
@@ -154,7 +156,7 @@ def chunk_document(document: Document, max_chars: int = 1000) -> list[Chunk]:
     chunks: list[Chunk] = []
     for region in regions:
         sentences = split_sentences(text, region.start, region.end)
-        for group in _pack(sentences, soft_starts, max_chars):
+        for group in _pack(sentences, soft_starts, settings):
             start, end = group[0].start, group[-1].end
             # a bare chapter title carried into this region does not make the chunk the chapter's
             anchor = max(start, region.heading.start) if region.heading else start
@@ -206,13 +208,15 @@ def _bare_heading(text: str) -> bool:
     return len(stripped) < TINY_REGION and not re.search(r"[a-z)][.!?;:](\s|$)", stripped)
 
 
-def _pack(sentences: list[Sentence], soft_starts: set[int], max_chars: int) -> list[list[Sentence]]:
+def _pack(sentences: list[Sentence], soft_starts: set[int], settings: ChunkingSettings) -> list[list[Sentence]]:
+    max_chars = settings.max_chars
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
     for sentence in sentences:
         if current:
             size = sentence.end - current[0].start
-            at_paragraph = sentence.start in soft_starts and (current[-1].end - current[0].start) >= 0.6 * max_chars
+            full = current[-1].end - current[0].start
+            at_paragraph = sentence.start in soft_starts and full >= settings.paragraph_break * max_chars
             if size > max_chars or at_paragraph:
                 groups.append(current)
                 current = []
@@ -221,7 +225,8 @@ def _pack(sentences: list[Sentence], soft_starts: set[int], max_chars: int) -> l
         groups.append(current)
     if len(groups) > 1:  # a short tail joins the group before it when that stays near the limit
         tail, before = groups[-1], groups[-2]
-        if tail[-1].end - tail[0].start < 0.3 * max_chars and tail[-1].end - before[0].start <= 1.25 * max_chars:
+        short = tail[-1].end - tail[0].start < settings.tail_merge * max_chars
+        if short and tail[-1].end - before[0].start <= settings.tail_merge_limit * max_chars:
             groups[-2:] = [before + tail]
     return groups
 

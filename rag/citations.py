@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
 
 from .types import Citation
 
@@ -18,12 +17,6 @@ def is_valid(citation: Citation, document_text: str) -> bool:
 def markers(answer: str) -> list[int]:
     """The citation numbers an answer uses, in order of appearance."""
     return [int(m) for m in MARKER.findall(answer)]
-
-
-def unresolved_markers(answer: str, citations: Iterable[Citation]) -> list[int]:
-    """Markers with no citation behind them (should always be empty)."""
-    known = {c.n for c in citations}
-    return [n for n in markers(answer) if n not in known]
 
 
 def display_quote(quote: str) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import RagError
+from .errors import InvalidInput, RagError
+from .serialize import answer_json, passage_json
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -33,7 +34,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     for item in args.filter or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise RagError(f"--filter takes KEY=VALUE, not {item!r}")
+            raise InvalidInput(f"--filter takes KEY=VALUE, not {item!r}")
         filters.setdefault(key, [])
         if not isinstance(filters[key], list):
             filters[key] = [filters[key]]
@@ -91,18 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
 
-    p = sub.add_parser("eval", help="run the evaluation suite and write a report")
-    try:
-        from eval.cli import add_arguments
-    except ImportError:  # the evaluation package is not installed
-        add_arguments = None
-    if add_arguments:
-        add_arguments(p)
+    p = sub.add_parser(
+        "eval", help="run the evaluation suite and write a report (needs the eval extra)", add_help=False
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "eval":  # its options belong to the evaluation package, read when it runs
+        args.eval_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
@@ -130,11 +132,11 @@ def cmd_ingest(args, settings) -> int:
     for item in args.meta or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise RagError(f"--meta takes KEY=VALUE, not {item!r}")
+            raise InvalidInput(f"--meta takes KEY=VALUE, not {item!r}")
         metadata[key] = value
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
-        raise RagError(f"no such file or folder: {', '.join(missing)}")
+        raise InvalidInput(f"no such file or folder: {', '.join(missing)}")
     report = _pipeline(settings).ingest(args.paths, metadata or None, progress=not args.quiet)
     print(
         f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
@@ -206,7 +208,7 @@ def _where(item) -> str:
 def cmd_search(args, settings) -> int:
     results = _pipeline(settings).search(args.query, args.top_k, _filters(args), mode=args.mode)
     if args.json:
-        print(json.dumps({"results": [_passage_json(p) for p in results]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"results": [passage_json(p) for p in results]}, indent=2, ensure_ascii=False))
         return 0
     if not results:
         print("no passages match")
@@ -236,8 +238,21 @@ def cmd_ask(args, settings) -> int:
     return 0
 
 
+def _extra(module: str, extra: str):
+    """Import a module of an optional part (the HTTP API, the evaluation) only when its command runs."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise RagError(
+            f"this command needs the {extra} part, which is not installed ({exc}); "
+            f"install it with: pip install 'policy-rag[{extra}]'"
+        ) from None
+
+
 def cmd_serve(args, settings) -> int:
-    from api.server import serve
+    from api.server import serve  # the HTTP API sits above the core: imported only to serve
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     serve(settings.model_copy(update=overrides))
@@ -245,37 +260,18 @@ def cmd_serve(args, settings) -> int:
 
 
 def cmd_eval(args, settings) -> int:
-    from eval.cli import run
-
-    return run(args)
+    evaluation = _extra("eval.cli", "eval")
+    parser = argparse.ArgumentParser(prog="rag eval", description="Run the evaluation suite and write a report.")
+    evaluation.add_arguments(parser)
+    eval_args = parser.parse_args(args.eval_args)
+    eval_args.data_dir = args.data_dir
+    return int(evaluation.run(eval_args))
 
 
 def _state(item) -> str:
     """" (revoked, 2023-10-30)": the status and date of a passage's or citation's document."""
     known = [x for x in (item.status, item.date) if x]
     return f"  ({', '.join(known)})" if known else ""
-
-
-def _passage_json(p) -> dict:
-    return {
-        "document_id": p.document_id, "title": p.title, "section": p.section, "page": p.page,
-        "start": p.start, "end": p.end, "text": p.text, "score": p.score, "status": p.status, "date": p.date,
-    }
-
-
-def answer_json(answer) -> dict:
-    return {
-        "question": answer.question,
-        "answer": answer.answer,
-        "abstained": answer.abstained,
-        "citations": [asdict(c) for c in answer.citations],
-        "passages": [_passage_json(p) for p in answer.passages],
-        "timings_ms": answer.timings_ms,
-        "abstain_reason": answer.abstain_reason,
-        "warnings": answer.warnings,
-        "flags": answer.flags,
-        "understood": answer.understood,
-    }
 
 
 # One model thread per question: the lexical search runs beside it (see rag/retrieval.py).

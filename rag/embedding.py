@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +55,7 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self.device = device
-        self._model = None
+        self._model: Any = None
 
     @property
     def model(self):
@@ -107,15 +109,16 @@ class Embedder:
         return config.get("pooling_mode") == "mean" or config.get("pooling_mode_mean_tokens") is True
 
     def embed_with_spans(
-        self, texts: list[str], spans: list[list[tuple[int, int]]], on_batch=None, batch_size: int = 32
+        self, texts: list[str], spans: list[list[tuple[int, int]]], on_batch: Callable[[int], object] | None = None
     ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """One forward pass per text: the text's vector (exactly what ``embed_documents``
         gives: mean of its token vectors, normalized) and, for each character span of
         ``spans[i]``, the normalized mean of the token vectors inside that span. A span
         whose tokens fell past the model's length limit gets None.
-        ``on_batch(n)`` is called after every batch of n texts."""
+        ``on_batch(n)`` is called after every batch of n texts (``batch_size`` texts a batch)."""
         import torch
 
+        batch_size = self.batch_size
         model = self.model
         transformer = model[0].auto_model
         tokenizer = model.tokenizer

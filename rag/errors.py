@@ -52,3 +52,15 @@ class IndexMismatch(RagError):
 
 class ModelUnavailable(RagError):
     code = "model_unavailable"
+
+
+class FileUnreadable(RagError):
+    """A path given to ingest does not exist or cannot be read."""
+
+    code = "file_unreadable"
+
+
+class StorageError(RagError):
+    """A store failed while writing: nothing was changed, but the request did not happen."""
+
+    code = "storage_error"

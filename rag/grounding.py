@@ -1,18 +1,22 @@
-"""The checks around an extractive answer: what the corpus knows about the documents
-(status, names, provisions) decides whether to answer, refuse with a reason, flag
-the answer or warn about what it cites.
+"""The checks around an answer: what the corpus knows about the documents (status,
+names, provisions) decides whether to answer, refuse with a reason, flag the answer
+or warn about what it cites. They wrap any answerer (``rag.answering``).
 
     grounding = Grounding(store, facts)
-    reply = grounding.status_reply(question, understood)          # "Is EO 14110 still in force?"
-    refusal = grounding.refusal(question, understood, passages, sentences)
-    reply = grounding.finish(question, understood, parts, citations)   # flags and warnings
+    decided = grounding.before(question, understood, passages)   # "Is EO 14110 still in force?",
+                                                                 # "South Korea's AI Basic Act", "Article 250"
+    if decided is None:
+        decided = grounding.after(question, understood, answer, parts)   # value asked, premise, revoked sources
+    answer, parts = decided
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import replace
 
 from .abstention import (
+    LOW_EVIDENCE,
     PREMISE_NOT_SUPPORTED,
     Refusal,
     missing_instrument,
@@ -24,16 +28,10 @@ from .abstention import (
 from .status import Facts
 from .status_answers import Cited, asks_about_status, status_answer, withdrawal_notes
 from .store.documents import DocumentStore
-from .types import Citation, Passage
+from .types import Answer, Citation, Passage
 from .understanding import Understood
 
-
-@dataclass
-class Reply:
-    parts: list[str]
-    citations: list[Citation]
-    warnings: list[str] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+Decided = tuple[Answer, list[str]]  # the answer and its sentences, as they are streamed
 
 
 class Grounding:
@@ -47,48 +45,57 @@ class Grounding:
             self._lowered[document_id] = (self.store.text_of(document_id) or "").lower()
         return self._lowered[document_id]
 
-    def _locate(self, document_id: str, offset: int) -> tuple[str | None, int | None]:
-        return self.store.section_at(document_id, offset)
-
     def _cited(self, parts: list[str], citations: list[Citation]) -> Cited:
-        return Cited(self._locate, self.facts.statuses, parts, citations)
+        return Cited(self.store.section_at, self.facts.statuses, parts, citations)
 
-    def status_reply(self, question: str, understood: Understood) -> Reply | None:
-        """The answer to a question about named documents' status or dates, or None."""
+    def before(self, question: str, understood: Understood, passages: list[Passage]) -> Decided | None:
+        """The answer decided before any answerer runs: a question about named documents' status or
+        dates, or a refusal for an instrument, jurisdiction or provision the corpus does not hold."""
         kind = asks_about_status(question)
         named = [self.facts.statuses[d] for d in understood.document_ids if d in self.facts.statuses]
-        if kind is None or not named:
-            return None
-        if kind == "timing" and not any(d.applications or d.withdrawn for d in named):
-            return None  # nothing dated to quote: the ordinary answer may find it
-        cited = self._cited([], [])
-        status_answer(kind, named, cited)
-        return Reply(cited.parts, cited.citations)
-
-    def refusal(self, question: str, understood: Understood, passages: list[Passage], sentences: list[str]) -> Refusal | None:
-        """Why the documents cannot answer, when a check shows it (None: no such reason)."""
+        if kind is not None and named and (kind == "status" or any(d.applications or d.withdrawn for d in named)):
+            cited = self._cited([], [])
+            status_answer(kind, named, cited)
+            return _answer(question, passages, cited.parts, cited.citations), cited.parts
         closest = [p.title for p in passages]
-        return (
-            missing_instrument(understood, self.facts.titles, self._corpus_mentions, self._document_mentions, closest)
-            or missing_provision(understood, self.facts.inventories, self.facts.titles)
-            or missing_value(question, sentences, closest)
-        )
+        refusal = missing_instrument(
+            understood, self.facts.titles, self._corpus_mentions, self._document_mentions, closest
+        ) or missing_provision(understood, self.facts.inventories, self.facts.titles)
+        return _refused(question, passages, refusal) if refusal else None
 
-    def finish(self, question: str, understood: Understood, parts: list[str], citations: list[Citation]) -> Reply:
-        """The answer with its premise flag and its warnings about revoked or superseded sources."""
-        reply = Reply(list(parts), list(citations))
-        named = understood.document_ids
-        missing = unsupported_concepts(question, [self._text(d) for d in named])
+    def after(self, question: str, understood: Understood, answer: Answer, parts: list[str]) -> Decided:
+        """The answerer's answer, refused when it lacks the kind of value asked for, else with its
+        premise flag and its warnings about revoked or superseded sources."""
+        if answer.abstained:
+            return replace(answer, abstain_reason=LOW_EVIDENCE), parts
+        refusal = missing_value(question, [c.quote for c in answer.citations], [p.title for p in answer.passages])
+        if refusal is not None:
+            return _refused(question, answer.passages, refusal, answer.confidence)
+        parts, flags = list(parts), list(answer.flags)
+        missing = unsupported_concepts(question, [self._text(d) for d in understood.document_ids])
         if missing:
-            reply.flags.append(PREMISE_NOT_SUPPORTED)
-            reply.parts.insert(0, premise_sentence(missing, [self.facts.titles.get(d, d) for d in named]))
-        cited = self._cited(reply.parts, reply.citations)
-        reply.warnings = withdrawal_notes(citations, cited)
-        return reply
+            flags.append(PREMISE_NOT_SUPPORTED)
+            titles = [self.facts.titles.get(d, d) for d in understood.document_ids]
+            parts.insert(0, premise_sentence(missing, titles))
+        citations = list(answer.citations)
+        warnings = withdrawal_notes(answer.citations, self._cited(parts, citations))
+        decided = replace(answer, answer=" ".join(parts), citations=citations, flags=flags,
+                          warnings=[*answer.warnings, *warnings])
+        return decided, parts
 
     def _corpus_mentions(self, phrase: str) -> bool:
         return self.store.document_frequencies([phrase]).get(phrase, 0) > 0
 
-    def _document_mentions(self, document_id: str, words) -> bool:
+    def _document_mentions(self, document_id: str, words: Iterable[str]) -> bool:
         text = self._text(document_id)
         return any(f" {w} " in f" {text} " or f"{w}'" in text for w in words)
+
+
+def _answer(question: str, passages: list[Passage], parts: list[str], citations: list[Citation]) -> Answer:
+    return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations, passages=passages)
+
+
+def _refused(question: str, passages: list[Passage], refusal: Refusal, confidence: float = 0.0) -> Decided:
+    answer = Answer(question=question, answer=refusal.message, abstained=True, citations=[], passages=passages,
+                    confidence=confidence, abstain_reason=refusal.reason)
+    return answer, [refusal.message]

@@ -22,29 +22,26 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Literal
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from .chunking import chunk_document, embedding_text
+from .config import ChunkingSettings
 from .embedding import Embedder
-from .errors import RagError
+from .errors import FileUnreadable, RagError, StorageError
 from .loading import discover, load_bytes, read_catalog, read_sidecar
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
-from .types import Chunk, Document
+from .types import AddStatus, Chunk, Document
 
 log = logging.getLogger(__name__)
 
 EMBED_GROUP = 256  # chunks embedded per group (with their sentences), then written
-MIN_ANSWER_SENTENCE = 40  # shorter sentences (headings, labels) are never quoted as answers
-
-
-def is_answer_sentence(text: str) -> bool:
-    return len(text) >= MIN_ANSWER_SENTENCE and len(text.split()) >= 6
 
 
 @dataclass
@@ -52,7 +49,7 @@ class Prepared:
     document: Document
     chunks: list[Chunk]
     given_metadata_sha: str
-    status: str  # added | updated
+    status: Literal["added", "updated"]
 
 
 @dataclass
@@ -74,11 +71,22 @@ def metadata_sha(given: dict[str, Any]) -> str:
 
 
 class Indexer:
-    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, max_chars: int):
+    """Writes documents. ``chunking`` decides the chunks; ``is_answer_sentence`` which
+    sentences get a sentence vector (the ones an answer may quote)."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        vectors: Callable[[], VectorIndex],
+        embedder: Embedder,
+        chunking: ChunkingSettings,
+        is_answer_sentence: Callable[[str], bool],
+    ) -> None:
         self.store = store
         self._vectors = vectors
         self.embedder = embedder
-        self.max_chars = max_chars
+        self.chunking = chunking
+        self.is_answer_sentence = is_answer_sentence
 
     @property
     def vectors(self) -> VectorIndex:
@@ -131,7 +139,7 @@ class Indexer:
         from .loading import document_id
 
         if not path.exists():
-            raise _NotFound(f"{path}: no such file or folder")
+            raise FileUnreadable(f"{path}: no such file or folder")
         try:
             rel = path.relative_to(root).as_posix()
         except ValueError:
@@ -143,8 +151,9 @@ class Indexer:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise _NotFound(f"{path}: cannot read ({exc.strerror})") from None
-        doc_id = given.get("id") if isinstance(given.get("id"), str) else document_id(rel)
+            raise FileUnreadable(f"{path}: cannot read ({exc.strerror})") from None
+        given_id = given.get("id")
+        doc_id = given_id if isinstance(given_id, str) else document_id(rel)
         sha = hashlib.sha256(data).hexdigest()
         if known.get(doc_id) == sha:
             if self.store.given_metadata_sha(doc_id) != given_sha:
@@ -152,18 +161,20 @@ class Indexer:
                 self.store.update_metadata(doc_id, document.title, document.metadata, given_sha)
             return doc_id
         document = load_bytes(data, name=path.name, relative_path=rel, metadata=given)
-        status = "updated" if document.id in known else "added"
-        return Prepared(document, chunk_document(document, self.max_chars), given_sha, status)
+        status: Literal["added", "updated"] = "updated" if document.id in known else "added"
+        return Prepared(document, chunk_document(document, self.chunking), given_sha, status)
 
     # ------------------------------------------------------------ documents
 
-    def add_document(self, document: Document) -> str:
+    def add_document(self, document: Document) -> AddStatus:
         """Store one already-loaded document: "added", "updated" or "unchanged"."""
         if self.store.sha256_of(document.id) == document.sha256:
             return "unchanged"
-        status = "updated" if self.store.sha256_of(document.id) else "added"
+        status: Literal["added", "updated"] = "updated" if self.store.sha256_of(document.id) else "added"
         report = IngestReport([], [], [], [])
-        self._write([Prepared(document, chunk_document(document, self.max_chars), "", status)], report, False)
+        self._write([Prepared(document, chunk_document(document, self.chunking), "", status)], report, False)
+        if report.failed:  # logged where it happened; the caller must not read it as a success
+            raise StorageError(f"the document {document.id!r} could not be stored; nothing was changed")
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
@@ -174,7 +185,7 @@ class Indexer:
         todo = []
         for document in self.store.iter_documents():
             sha = self.store.given_metadata_sha(document.id) or ""
-            todo.append(Prepared(document, chunk_document(document, self.max_chars), sha, "updated"))
+            todo.append(Prepared(document, chunk_document(document, self.chunking), sha, "updated"))
         self._write(todo, report, progress)
         report.seconds = time.perf_counter() - started
         return report
@@ -220,7 +231,9 @@ class Indexer:
             for chunk in prepared.chunks:
                 text = embedding_text(doc.title, chunk)
                 shift = len(text) - len(chunk.text) - chunk.start
-                rows = [j for j, st in enumerate(chunk.sentences) if is_answer_sentence(doc.text[st.start:st.end])]
+                rows = [
+                    j for j, st in enumerate(chunk.sentences) if self.is_answer_sentence(doc.text[st.start:st.end])
+                ]
                 texts.append(text)
                 answerable.append(rows)
                 spans.append([(chunk.sentences[j].start + shift, chunk.sentences[j].end + shift) for j in rows])
@@ -247,7 +260,7 @@ class Indexer:
 
     def _embed(
         self, texts: list[str], spans: list[list[tuple[int, int]]], bar
-    ) -> tuple[np.ndarray, list[list[np.ndarray]]]:
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """Chunk vectors and, per chunk, one vector per answer sentence.
 
         With a mean-pooling model one forward pass per chunk gives both (sentence
@@ -259,7 +272,7 @@ class Indexer:
         else:
             chunk_vectors = self.embedder.embed_documents(texts)
             bar.update(len(texts))
-            pooled = [[None] * len(s) for s in spans]
+            pooled = [[None for _ in s] for s in spans]
         missing = [(i, j) for i, row in enumerate(pooled) for j, v in enumerate(row) if v is None]
         if missing:
             alone = self.embedder.embed_documents([" ".join(texts[i][slice(*spans[i][j])].split()) for i, j in missing])
@@ -282,5 +295,4 @@ class Indexer:
             self.store.journal_close(entry)
 
 
-class _NotFound(RagError):
-    code = "not_found"
+

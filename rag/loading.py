@@ -14,8 +14,9 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -168,7 +169,7 @@ def parse_html(raw: bytes | str, name: str) -> tuple[str, str | None]:
         raise CorruptDocument(f"{name}: cannot parse HTML ({exc})") from None
     for tag in soup(list(_DROP_TAGS)):
         tag.decompose()
-    for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]}):
+    for tag in soup.find_all(role=["navigation", "banner", "contentinfo"]):
         tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     body = soup.body or soup
@@ -202,7 +203,7 @@ def parse_pdf(data: bytes, name: str) -> tuple[str, list[PageSpan], dict[str, An
             except Exception:
                 raise CorruptDocument(f"{name}: the PDF is encrypted") from None
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Mapping[str, Any] = reader.metadata or {}
     except CorruptDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, IndexError, AttributeError) as exc:
@@ -220,8 +221,8 @@ def parse_pdf(data: bytes, name: str) -> tuple[str, list[PageSpan], dict[str, An
         spans.append(PageSpan(page=number, start=offset, end=offset + len(cleaned)))
         parts.append(cleaned)
         offset += len(cleaned)
-    meta = {}
-    title = info.get("/Title") if hasattr(info, "get") else None
+    meta: dict[str, Any] = {}
+    title = info.get("/Title")
     if isinstance(title, str) and title.strip():
         meta["pdf_title"] = title.strip()
     meta["page_count"] = len(pages)

@@ -8,92 +8,60 @@
 Heavy parts (the embedding model, Chroma) open lazily, on first need: listing
 documents or re-ingesting an unchanged corpus never loads the model.
 Every method is safe to call from several threads; writes are serialized.
+The pipeline owns its thread pool (``settings.threads`` threads for the
+lexical search that runs beside the query embedding), its caches and its
+connections: use it as a context manager, or call ``close()``.
 
-Interface (the contract api/, eval/ and the CLI rely on):
-
-    from rag.config import Settings   # pydantic-settings, env prefix RAG_. Fields: data_dir (Path), corpus_dir (Path, the built-in corpus/),
-                                      # shared_corpus (Path, default ../shared/corpus; env RAG_SHARED_CORPUS), embedding_model, search_top_k=10,
-                                      # ask_top_k=8, max_question_chars=1000, api_key (SecretStr | None), protect_reads (bool),
-                                      # max_upload_bytes (25 MB), host="127.0.0.1", port=8000, threads=4, log_level
-    from rag.pipeline import Pipeline, IngestReport, DocumentInfo
-    from rag.types import Document, Passage, Citation, Answer   # plain dataclasses, see rag/types.py
-    from rag import errors   # RagError (has .code and .message) and subclasses: InvalidInput, DocumentNotFound,
-                             # UnsupportedFormat, EmptyDocument, CorruptDocument, DocumentTooLarge, IndexMismatch, ModelUnavailable
-    from rag.loading import load_bytes, load_text, document_id
-
-    p = Pipeline(settings)        # opens SQLite/Chroma lazily under settings.data_dir; loads the model on first need; thread-safe
-    p.close()
-    p.ingest(paths: list[Path], metadata: dict | None = None, progress: bool = False) -> IngestReport
-        # IngestReport: added/updated/unchanged: list[str] of ids; failed: list[(name, reason)]; chunks_embedded: int; seconds: float
-    p.add_document(doc: Document) -> tuple[str, DocumentInfo]   # status "added" | "updated" | "unchanged" (same sha256: no-op)
-    p.delete(document_id: str) -> None                           # raises DocumentNotFound
-    p.list_documents(offset: int = 0, limit: int = 50) -> tuple[int, list[DocumentInfo]]   # (total, page)
-    p.get_document(document_id) -> DocumentInfo                  # raises DocumentNotFound
-        # DocumentInfo: id, title, source, sha256, metadata: dict, chunk_count, char_count, page_count, ingested_at (ISO str)
-    p.get_text(document_id) -> str                               # the normalized text that every offset refers to
-    p.counts() -> dict                                           # {"documents": int, "chunks": int}
-    p.search(query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]
-        # mode: "hybrid" | "dense" | "bm25". Passage: document_id, title, section (str|None), page (int|None), start, end, text, score, ...
-        # with text == p.get_text(document_id)[start:end]
-    p.ask(question: str, top_k: int | None = None, filters: dict | None = None) -> Answer
-        # Answer: question, answer (str with [n] markers), abstained (bool), citations: list[Citation], passages: list[Passage], timings_ms: dict
-        # Citation: n, document_id, title, section, page, start, end, quote, score; quote == document text[start:end]
-    p.ask_stream(question, top_k=None, filters=None) -> Iterator[tuple[str, object]]
-        # yields ("passages", list[Passage]), then ("delta", str) once per answer sentence (text with its [n] marker),
-        # then ("citations", list[Citation]), then ("done", Answer)
-    # filters: {"document_ids": [...], "jurisdiction": str | [str], "doc_type": str | [str], "date_from": "YYYY-MM-DD",
-    #           "date_to": "YYYY-MM-DD", "<any metadata key>": value | [values]}; malformed filters raise errors.InvalidInput.
-    # Questions that are empty, whitespace-only or longer than settings.max_question_chars raise errors.InvalidInput.
+The typed contract that the HTTP API and the evaluation rely on is
+``rag.contract.PipelineProtocol``; this class implements it. Answering is its
+own component (``rag.answering``): the pipeline validates, retrieves, then
+hands the passages to the answerer the ``mode`` names.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from types import TracebackType
+from typing import Any
 
-from .answering import NOT_FOUND, candidates, compose, evidence, select, term_weights
+from .answering import (
+    Answerer,
+    AnswerEvent,
+    CitationsEvent,
+    DeltaEvent,
+    DoneEvent,
+    ExtractiveAnswerer,
+    PassagesEvent,
+    Retrieval,
+    answer_of,
+)
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
+from .grounding import Grounding
 from .indexing import Indexer, IngestReport
-from .retrieval import Retriever, asks_about_requirements
-from .abstention import LOW_EVIDENCE
-from .grounding import Grounding, Reply
+from .retrieval import Retriever
 from .status import DocumentStatus, StatusBook, resolve_status_filters
-from .store.documents import DocumentStore, base_form, query_terms
+from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
-from .types import Answer, Citation, Document, Passage
+from .types import AddStatus, Answer, Document, DocumentInfo, Passage
 
 log = logging.getLogger(__name__)
-
-# Calibrated on the evaluation sets (see eval/ and the README): answers whose
-# evidence confidence falls below this abstain.
-DEFAULT_ABSTAIN_THRESHOLD = 0.515
-VALUE_SENTENCES = 5  # the best sentences that must hold the kind of value a question asks for
 
 __all__ = ["Pipeline", "IngestReport", "DocumentInfo"]
 
 
-@dataclass(frozen=True)
-class DocumentInfo:
-    id: str
-    title: str
-    source: str
-    sha256: str
-    metadata: dict[str, Any]
-    chunk_count: int
-    char_count: int
-    page_count: int
-    ingested_at: str
-    status: DocumentStatus | None = None  # status and dates, from the catalogue and the corpus text
-
-
 class Pipeline:
+    """Implements ``rag.contract.PipelineProtocol``."""
+
     def __init__(self, settings: Settings | None = None, *, allow_index_mismatch: bool = False):
         self.settings = settings or Settings()
         self.data_dir = Path(self.settings.data_dir)
@@ -102,10 +70,21 @@ class Pipeline:
         self.embedder = Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
-        self.indexer = Indexer(self.store, self._vector_index, self.embedder, self.settings.chunk_max_chars)
-        self.retriever = Retriever(self.store, self._vector_index, self.embedder, self.settings.candidates)
+        self._executor = ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="rag-search")
+        extractive = ExtractiveAnswerer(self.store, self.embedder.is_uncommon_word, self.settings.answering)
+        self.answerers: dict[str, Answerer] = {extractive.name: extractive}
+        self.indexer = Indexer(
+            self.store, self._vector_index, self.embedder, self.settings.chunking, extractive.is_answer_sentence
+        )
+        self.retriever = Retriever(
+            self.store, self._vector_index, self.embedder, self.settings.retrieval, self._executor
+        )
         self.index_name = self.settings.index_name()
-        self._check_index(allow_index_mismatch)
+        try:
+            self._check_index(allow_index_mismatch)
+        except BaseException:
+            self.close()
+            raise
         self.status = StatusBook(self.store)
 
     # ------------------------------------------------------------ opening
@@ -129,14 +108,24 @@ class Pipeline:
                     self.indexer.recover()
         return self._vectors
 
-    def open(self) -> "Pipeline":
+    def open(self) -> Pipeline:
         """Open everything now (the server does this at start, not on the first request)."""
         self._vector_index()
         self.embedder.model  # noqa: B018 - loads the model
         return self
 
     def close(self) -> None:
+        """Stop the thread pool and close every connection the pipeline opened."""
+        self._executor.shutdown(wait=True)
         self.store.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
 
     # ------------------------------------------------------------ writing
 
@@ -151,7 +140,7 @@ class Pipeline:
             return None
         return self.ingest([self.settings.corpus_dir], progress=progress)
 
-    def add_document(self, document: Document) -> tuple[str, DocumentInfo]:
+    def add_document(self, document: Document) -> tuple[AddStatus, DocumentInfo]:
         status = self.indexer.add_document(document)
         self.status.refresh()
         return status, self.get_document(document.id)
@@ -186,13 +175,9 @@ class Pipeline:
         """The status and dates of every stored document (see ``rag.status``)."""
         return self.status.all()
 
-    def _with_status(self, items: list, statuses: dict[str, DocumentStatus]) -> list:
-        """Passages or citations carrying their document's status and date."""
-        out = []
-        for item in items:
-            known = statuses.get(item.document_id)
-            out.append(replace(item, status=known.status, date=known.date) if known else item)
-        return out
+    def understand(self, question: str) -> dict[str, Any]:
+        """What a question names: documents, jurisdictions, provisions (see ``rag.understanding``)."""
+        return self.status.refresh().lexicon.understand(self._validate(question, "question")).to_dict()
 
     def get_text(self, document_id: str) -> str:
         text = self.store.text_of(document_id)
@@ -225,35 +210,38 @@ class Pipeline:
             raise InvalidInput(f"top_k must be a whole number from 1 to {limit}")
         return top_k
 
-    def _frequencies(self, terms: list[str]) -> dict[str, int]:
-        """How many chunks hold each term, reading "china's" as "china" where the exact form is absent."""
-        frequencies = self.store.document_frequencies(terms)
-        bases = {t: base_form(t) for t in terms if frequencies[t] == 0 and base_form(t) != t}
-        if bases:
-            base_frequencies = self.store.document_frequencies(sorted(set(bases.values())))
-            for term, base in bases.items():
-                frequencies[term] = base_frequencies[base]
-        return frequencies
-
     def search(self, query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]:
         query = self._validate(query, "query")
         top_k = self._top_k(top_k, self.settings.search_top_k)
         statuses = self.status.all()
         ranked, _ = self.retriever.rank(query, resolve_status_filters(filters, statuses), mode)
         passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
-        return self._with_status(passages, statuses)
+        return with_status(passages, statuses)
 
-    def ask(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Answer:
-        answer = None
-        for event, payload in self.ask_stream(question, top_k, filters):
-            if event == "done":
-                answer = payload
-        assert answer is not None
-        return answer
+    def answer_mode(self, mode: str | None) -> Answerer:
+        """The answerer ``mode`` names (None: ``settings.answering.mode``)."""
+        name = mode or self.settings.answering.mode
+        answerer = self.answerers.get(name) if isinstance(name, str) else None
+        if answerer is None:
+            raise InvalidInput(f"mode must be one of {', '.join(sorted(self.answerers))}, not {name!r}")
+        return answerer
 
-    def ask_stream(self, question: str, top_k: int | None = None, filters: dict | None = None) -> Iterator[tuple[str, Any]]:
+    def ask(self, question: str, top_k: int | None = None, filters: dict | None = None, mode: str | None = None) -> Answer:
+        return answer_of(self.ask_stream(question, top_k, filters, mode))
+
+    def ask_stream(
+        self, question: str, top_k: int | None = None, filters: dict | None = None, mode: str | None = None
+    ) -> Generator[AnswerEvent, None, None]:
+        """``PassagesEvent``, then the answerer's ``DeltaEvent``s and ``CitationsEvent``, then
+        ``DoneEvent`` with the whole answer and its timings. Bad input raises before the first event."""
         question = self._validate(question, "question")
         top_k = self._top_k(top_k, self.settings.ask_top_k, 50)
+        answerer = self.answer_mode(mode)
+        return self._answer_events(question, top_k, filters, answerer)
+
+    def _answer_events(
+        self, question: str, top_k: int, filters: dict | None, answerer: Answerer
+    ) -> Generator[AnswerEvent, None, None]:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         embed_ms: list[float] = []
@@ -268,64 +256,46 @@ class Pipeline:
         understood = facts.lexicon.understand(question)
         ranked, vector = self.retriever.rank(question, resolve_status_filters(filters, facts.statuses), embed=embed)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
-        passages = self._with_status(passages, facts.statuses)
+        passages = with_status(passages, facts.statuses)
+        assert vector is not None  # hybrid ranking always embeds the question
         timings["embed_ms"] = embed_ms[0]
         timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
-        yield "passages", passages
+        yield PassagesEvent(passages)
         mark = time.perf_counter()
-        terms = query_terms(question)
-        frequencies = self._frequencies(terms)
-        unseen = {t for t in terms if frequencies[t] == 0 and self.embedder.is_uncommon_word(base_form(t))}
-        # an everyday word this corpus happens not to use ("took") can match nothing: it carries no weight
-        terms = [t for t in terms if frequencies[t] > 0 or t in unseen]
-        weights = term_weights(terms, frequencies, self.store.counts()["chunks"])
-        cands = candidates(vector, passages, chunks, weights, asks_about_requirements(question))
-        confidence = evidence(cands, weights, unseen).confidence()
-        threshold = self.settings.abstain_threshold or DEFAULT_ABSTAIN_THRESHOLD
         grounding = Grounding(self.store, facts)
-        reply = grounding.status_reply(question, understood)
-        reason = None
-        if reply is None:
-            best = [c.text for c in sorted(cands, key=lambda c: c.score, reverse=True)[:VALUE_SENTENCES]]
-            refusal = grounding.refusal(question, understood, passages, best)
-            citations: list[Citation] = []
-            if refusal is None and cands and confidence >= threshold:
-                parts, citations = compose(select(cands, self.settings.answer_max_sentences), self.retriever.document_text)
-            if refusal is not None:
-                reply, reason = Reply([refusal.message], []), refusal.reason
-            elif not citations:
-                reply, reason = Reply([NOT_FOUND], []), LOW_EVIDENCE
-            else:
-                reply = grounding.finish(question, understood, parts, self._with_status(citations, facts.statuses))
-        for part in reply.parts:
-            yield "delta", part
+        decided = grounding.before(question, understood, passages)  # status questions, named things the corpus lacks
+        if decided is None:
+            retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
+            drafted_parts: list[str] = []
+            for event in answerer.stream(question, retrieved):
+                if isinstance(event, DeltaEvent):
+                    drafted_parts.append(event.text)
+                elif isinstance(event, DoneEvent):
+                    drafted = replace(event.answer, citations=with_status(event.answer.citations, facts.statuses))
+            decided = grounding.after(question, understood, drafted, drafted_parts)
+        answer, parts = decided
+        for index, part in enumerate(parts):
+            yield DeltaEvent(index, part)
+        yield CitationsEvent(answer.citations)
         timings["answer_ms"] = _ms(mark)
         timings["total_ms"] = _ms(started)
-        yield "citations", reply.citations
-        yield "done", Answer(
-            question=question,
-            answer=" ".join(reply.parts),
-            abstained=reason is not None,
-            citations=reply.citations,
-            passages=passages,
-            timings_ms=timings,
-            confidence=round(confidence, 4),
-            warnings=reply.warnings,
-            flags=reply.flags,
-            abstain_reason=reason,
-            understood=understood.to_dict(),
-        )
-
-    def understand(self, question: str) -> dict[str, Any]:
-        """What a question names: documents, jurisdictions, provisions (see ``rag.understanding``)."""
-        return self.status.refresh().lexicon.understand(self._validate(question, "question")).to_dict()
+        yield DoneEvent(replace(answer, timings_ms={**answer.timings_ms, **timings}, understood=understood.to_dict()))
 
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-def _info(row, status: DocumentStatus | None = None) -> DocumentInfo:
+def with_status(items: list, statuses: dict[str, DocumentStatus]) -> list:
+    """Passages or citations carrying their document's status and date."""
+    out = []
+    for item in items:
+        known = statuses.get(item.document_id)
+        out.append(replace(item, status=known.status, date=known.date) if known else item)
+    return out
+
+
+def _info(row: sqlite3.Row, status: DocumentStatus | None = None) -> DocumentInfo:
     pages = json.loads(row["pages"])
     metadata = json.loads(row["metadata"])
     return DocumentInfo(

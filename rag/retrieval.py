@@ -5,50 +5,50 @@ text requires, then merged so one section is shown once."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from .config import RetrievalSettings
 from .embedding import Embedder
 from .errors import InvalidInput
-from .store.documents import DocumentStore, StoredChunk, query_terms
+from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
+from .terms import asks_about_requirements, query_terms
 from .types import Passage
 
-RRF_K = 60
-_LEXICAL_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lexical")
 MODES = ("hybrid", "dense", "bm25")
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-_REQUIREMENT = re.compile(
-    r"\b(requir\w*|obligat\w*|must|shall|prohibit\w*|ban\w*|penalt\w*|fines?|dut(?:y|ies)|compl\w*|mandat\w*|"
-    r"allow\w*|permit\w*|forbid\w*|defin\w*|exempt\w*|applies|apply|scope|provide[sr]?|deployers?)\b",
-    re.IGNORECASE,
-)
-OPERATIVE_BOOST = 1.3
-RECITAL_DAMPING = 0.85
-
-
-def asks_about_requirements(question: str) -> bool:
-    return bool(_REQUIREMENT.search(question))
-
 
 @dataclass
 class Ranked:
     chunk_id: str
     score: float
-    dense: float | None = None
-    lexical_rank: int | None = None
 
 
 class Retriever:
-    def __init__(self, store: DocumentStore, vectors: Callable[[], VectorIndex], embedder: Embedder, candidates: int):
+    """Finds passages. ``executor`` runs the lexical search beside the query embedding
+    (the pipeline owns it); ``settings`` holds the fusion and ranking weights."""
+
+    def __init__(
+        self,
+        store: DocumentStore,
+        vectors: Callable[[], VectorIndex],
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        executor: Executor,
+    ) -> None:
         self.store = store
         self._vectors = vectors
         self.embedder = embedder
-        self.candidates = candidates
+        self.settings = settings
+        self.executor = executor
         self._texts: dict[tuple[str, str], str] = {}
+        self._texts_lock = threading.Lock()
 
     # ------------------------------------------------------------ filters
 
@@ -101,20 +101,22 @@ class Retriever:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)
+        candidates, rrf_k = self.settings.candidates, self.settings.rrf_k
         lexical = None
         if mode in ("hybrid", "bm25"):
-            lexical = _LEXICAL_POOL.submit(self.store.lexical_search, query_terms(query), self.candidates, allowed)
+            lexical = self.executor.submit(
+                self.store.lexical_search, query_terms(query), candidates, allowed, self._bm25_weights()
+            )
         vector = None
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
             vector = (embed or self.embedder.embed_query)(query)
-            for rank, (chunk_id, similarity) in enumerate(self._vectors().query(vector, self.candidates, allowed)):
-                fused[chunk_id] = Ranked(chunk_id, 1.0 / (RRF_K + rank + 1), dense=similarity)
+            for rank, (chunk_id, _similarity) in enumerate(self._vectors().query(vector, candidates, allowed)):
+                fused[chunk_id] = Ranked(chunk_id, 1.0 / (rrf_k + rank + 1))
         if lexical is not None:
             for rank, (chunk_id, _) in enumerate(lexical.result()):
                 entry = fused.setdefault(chunk_id, Ranked(chunk_id, 0.0))
-                entry.score += 1.0 / (RRF_K + rank + 1)
-                entry.lexical_rank = rank
+                entry.score += 1.0 / (rrf_k + rank + 1)
         return sorted(fused.values(), key=lambda r: r.score, reverse=True), vector
 
     def passages(
@@ -131,7 +133,7 @@ class Retriever:
                 continue
             score = r.score
             if boost:
-                score *= OPERATIVE_BOOST if chunk.kind == "operative" else RECITAL_DAMPING if chunk.kind == "recital" else 1.0
+                score *= self._kind_factor(chunk.kind)
             scored.append((score, r, chunk))
         scored.sort(key=lambda t: t[0], reverse=True)
         groups: list[dict] = []
@@ -148,12 +150,21 @@ class Retriever:
         passages = [self._passage(g) for g in groups]
         return passages, chunks
 
+    def _bm25_weights(self) -> tuple[float, float, float]:
+        s = self.settings
+        return (s.bm25_text_weight, s.bm25_section_weight, s.bm25_title_weight)
+
+    def _kind_factor(self, kind: str) -> float:
+        if kind == "operative":
+            return self.settings.operative_boost
+        if kind == "recital":
+            return self.settings.recital_damping
+        return 1.0
+
     def _passage(self, group: dict) -> Passage:
         members: list[StoredChunk] = sorted(group["chunks"], key=lambda c: c.ordinal)
         first, last = members[0], members[-1]
         text = first.text if len(members) == 1 else self.document_text(first)[first.start:last.end]
-        dense = [r.dense for r in group["ranked"] if r.dense is not None]
-        lexical = [r.lexical_rank for r in group["ranked"] if r.lexical_rank is not None]
         return Passage(
             document_id=first.document_id,
             title=first.title,
@@ -165,18 +176,19 @@ class Retriever:
             score=round(float(group["score"]), 6),
             chunk_ids=tuple(c.id for c in members),
             kind=first.kind,
-            dense_score=max(dense) if dense else None,
-            lexical_rank=min(lexical) if lexical else None,
         )
 
     def document_text(self, chunk: StoredChunk) -> str:
+        """The full text of ``chunk``'s document at the chunk's version (cached, thread-safe)."""
         key = (chunk.document_id, chunk.id.rsplit(":", 2)[-2])
-        text = self._texts.get(key)
+        with self._texts_lock:
+            text = self._texts.get(key)
         if text is None:
             text = self.store.text_of(chunk.document_id) or ""
-            if len(self._texts) > 256:
-                self._texts.clear()
-            self._texts[key] = text
+            with self._texts_lock:
+                if len(self._texts) > 256:
+                    self._texts.clear()
+                self._texts[key] = text
         return text
 
 

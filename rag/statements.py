@@ -89,7 +89,10 @@ _TAKES_EFFECT = re.compile(
 )
 _ON_AND_AFTER = re.compile(rf"\bON\s+AND\s+AFTER\s+(?P<date>{_DATE})", re.IGNORECASE)
 _WHOLE = re.compile(r"^(?:it|this\s+(?:regulation|act|order|directive|law|memorandum|section)|these\s+measures|the\s+measures)$", re.IGNORECASE)
-_ABBREVIATION = re.compile(r"(?:\b(?:Sec|No|Nos|Art|Arts|para|U\.S|E\.O|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mr|Ms|Dr|St|i\.e|e\.g|etc|Inc|Co|cf|vs)|\b[A-Z])$")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Sec|No|Nos|Art|Arts|para|U\.S|E\.O|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Mr|Ms|Dr|St|"
+    r"i\.e|e\.g|etc|Inc|Co|cf|vs)|\b[A-Z])$"
+)
 _MARKUP = re.compile(r"(?:\s+|<[^>]*>|[-*•]\s|\(?[A-Za-z0-9]{1,4}\)\s)+")
 _MAX_SENTENCE = 800
 

@@ -7,7 +7,13 @@ text), end exclusive, so ``document.text[start:end]`` is the span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .status import DocumentStatus
+
+# What storing a document did: a new id, new content under a known id, or the same content again (a no-op).
+AddStatus = Literal["added", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,6 @@ class Passage:
     score: float
     chunk_ids: tuple[str, ...] = ()
     kind: str = "body"
-    dense_score: float | None = None
-    lexical_rank: int | None = None
     status: str | None = None  # the document's status (in force, revoked, ...), see rag.status
     date: str | None = None  # the document's date, ISO
 
@@ -119,6 +123,22 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     confidence: float = 0.0  # the evidence score the abstention decision compared with its threshold
     warnings: list[str] = field(default_factory=list)  # e.g. a cited document has been revoked
-    flags: list[str] = field(default_factory=list)  # e.g. premise_not_supported, partial
+    flags: list[str] = field(default_factory=list)  # e.g. premise_not_supported
     abstain_reason: str | None = None  # why the service refused, when it did
     understood: dict[str, Any] = field(default_factory=dict)  # what the question names, see rag.understanding
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text."""
+
+    id: str
+    title: str
+    source: str
+    sha256: str
+    metadata: dict[str, Any]
+    chunk_count: int
+    char_count: int
+    page_count: int
+    ingested_at: str  # ISO 8601, UTC
+    status: DocumentStatus | None = None  # status and dates, from the catalogue and the corpus text

@@ -121,7 +121,9 @@ _KIND = {"article": "article", "articles": "article", "art.": "article", "recita
          "annex": "annex", "annexes": "annex", "section": "section", "sections": "section", "sec.": "section",
          "§": "section", "chapter": "chapter", "chapters": "chapter", "title": "title"}
 _GENERIC = frozenset(
-    ["the", "a", "an", "of", "and", "on", "for", "in", "to", "ai", "artificial", "intelligence", "act", "law", "bill", "regulation", "regulations", "directive", "code", "measures", "rules", "guidelines", "ordinance", "decree", "statute", "new", "proposed", "draft", "national", "state", "federal", "order", "executive"]
+    "the a an of and on for in to ai artificial intelligence act law bill regulation regulations "
+    "directive code measures rules guidelines ordinance decree statute new proposed draft national state "
+    "federal order executive".split()
 )
 _LEADING_WORDS = re.compile(
     r"^(?:(?:do|does|did|is|are|was|were|can|could|should|would|will|what|how|which|why|when|who|whom|under|in|of|the|"
@@ -131,7 +133,10 @@ _LEADING_WORDS = re.compile(
 _STOP = frozenset(["a", "an", "and", "the", "of", "for", "in", "on", "to", "by", "with", "from", "its", "their"])
 # Words too common in titles to name a document in a pair of title words.
 _COMMON = _GENERIC | frozenset(
-    ["government", "united", "states", "america", "american", "leadership", "development", "use", "advancing", "promoting", "ensuring", "services", "systems", "system", "policy", "management", "framework", "approach", "process", "international", "organizations", "organisations", "advanced", "safe", "secure", "trustworthy", "risk", "security", "public", "federal", "consumer", "protections", "interactions", "opportunities"]
+    "government united states america american leadership development use advancing promoting ensuring "
+    "services systems system policy management framework approach process international organizations "
+    "organisations advanced safe secure trustworthy risk security public federal consumer protections "
+    "interactions opportunities".split()
 )
 
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # for tests/helpers.py
-
-from rag.config import PROJECT_ROOT, Settings  # noqa: E402
-
-BUILTIN_CORPUS = PROJECT_ROOT / "corpus"
-
-
-def shared_corpus_path() -> Path:
-    return Settings().shared_corpus
+from rag.config import Settings
+from tests.helpers import BUILTIN_CORPUS, make_settings, shared_corpus_path
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +16,6 @@ def shared_corpus() -> Path:
     if not (path / "catalog.json").is_file():
         pytest.skip(f"the shared corpus is not at {path}; set RAG_SHARED_CORPUS to its folder to run this test")
     return path
-
-
-def make_settings(data_dir: Path, **overrides) -> Settings:
-    return Settings(data_dir=data_dir, corpus_dir=BUILTIN_CORPUS, **overrides)
 
 
 @pytest.fixture

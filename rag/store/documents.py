@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -60,30 +60,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, chunk_ids TEXT NOT NULL);
 """
 
-_STOPWORDS = frozenset(
-    """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
-    me my of on or our shall should so than that the their them then there these they this those to under up was we
-    were what when where which while who whom whose why will with would you your about any all also may must not no
-    such other each per via within without between against over more most much many some say says said tell""".split()
-)
-_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
-
-
-def query_terms(text: str) -> list[str]:
-    """The content words of a question, lowercased, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        word = word.strip("'’-_")
-        if len(word) >= 2 and word not in _STOPWORDS:
-            seen.setdefault(word, None)
-    return list(seen)
-
-
-def base_form(term: str) -> str:
-    """A term without its possessive ending: "china's" -> "china"."""
-    return re.sub(r"['’]s$", "", term)
-
-
 @dataclass(frozen=True)
 class StoredChunk:
     id: str
@@ -113,6 +89,8 @@ class DocumentStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []  # every thread's connection, for close()
+        self._opened_lock = threading.Lock()
         self.write_lock = threading.RLock()
         with self.connection() as db:
             db.executescript(_SCHEMA)
@@ -132,6 +110,8 @@ class DocumentStore:
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = self._connect()
+            with self._opened_lock:
+                self._opened.append(db)
         yield db
 
     @contextmanager
@@ -146,10 +126,12 @@ class DocumentStore:
             db.execute("COMMIT")
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
+        """Close the connection of every thread that used the store (it reopens on next use)."""
+        with self._opened_lock:
+            opened, self._opened = self._opened, []
+            self._local = threading.local()
+        for db in opened:
             db.close()
-            self._local.db = None
 
     # ------------------------------------------------------------ meta
 
@@ -167,7 +149,8 @@ class DocumentStore:
     def journal_open(self, chunk_ids: list[str]) -> int:
         with self.transaction() as db:
             cur = db.execute("INSERT INTO journal(chunk_ids) VALUES (?)", (json.dumps(chunk_ids),))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT always sets it
+            return cur.lastrowid
 
     def journal_close(self, entry: int) -> None:
         with self.transaction() as db:
@@ -213,7 +196,7 @@ class DocumentStore:
         db: sqlite3.Connection,
         document: Document,
         chunks: list[Chunk],
-        sentence_vectors: list[np.ndarray | None],
+        sentence_vectors: Sequence[np.ndarray | None],
         given_metadata_sha: str = "",
     ) -> None:
         """Write a document with its chunks and lexical entries, replacing any earlier
@@ -230,7 +213,7 @@ class DocumentStore:
                 document.text,
                 json.dumps(document.metadata, ensure_ascii=False, default=str),
                 json.dumps([[p.page, p.start, p.end] for p in document.pages]),
-                dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 given_metadata_sha,
             ),
         )
@@ -363,16 +346,22 @@ class DocumentStore:
 
     # ------------------------------------------------------------ lexical index
 
-    def lexical_search(self, terms: list[str], limit: int, document_ids: list[str] | None = None) -> list[tuple[str, float]]:
-        """BM25 over chunk text (section path and title weigh less); best first."""
+    def lexical_search(
+        self,
+        terms: list[str],
+        limit: int,
+        document_ids: list[str] | None = None,
+        weights: tuple[float, float, float] = (1.0, 0.6, 0.3),
+    ) -> list[tuple[str, float]]:
+        """BM25 over chunk text, section path and title (``weights`` in that order); best first."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         sql = (
-            "SELECT c.id AS id, bm25(chunks_fts, 1.0, 0.6, 0.3) AS score FROM chunks_fts "
+            "SELECT c.id AS id, bm25(chunks_fts, ?, ?, ?) AS score FROM chunks_fts "
             "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?"
         )
-        params: list[Any] = [match]
+        params: list[Any] = [*weights, match]
         if document_ids is not None:
             if not document_ids:
                 return []
@@ -380,11 +369,8 @@ class DocumentStore:
             params.extend(document_ids)
         sql += " ORDER BY score LIMIT ?"
         params.append(limit)
-        with self.connection() as db:
-            try:
-                rows = db.execute(sql, params).fetchall()
-            except sqlite3.OperationalError:
-                return []
+        with self.connection() as db:  # every term is quoted: the MATCH expression is always well formed
+            rows = db.execute(sql, params).fetchall()
         return [(r["id"], -float(r["score"])) for r in rows]
 
     def document_frequencies(self, terms: list[str]) -> dict[str, int]:
@@ -392,11 +378,8 @@ class DocumentStore:
         out: dict[str, int] = {}
         with self.connection() as db:
             for term in terms:
-                try:
-                    row = db.execute(
-                        "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
-                    ).fetchone()
-                    out[term] = int(row[0])
-                except sqlite3.OperationalError:
-                    out[term] = 0
+                row = db.execute(
+                    "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('text:"' + term.replace('"', '""') + '"',)
+                ).fetchone()
+                out[term] = int(row[0])
         return out

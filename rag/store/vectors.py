@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from chromadb.api.types import Metadata, Where
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +42,13 @@ class VectorIndex:
     def count(self) -> int:
         return int(self._collection.count())
 
-    def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+    def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         with self._lock:
             for i in range(0, len(ids), self._max_batch):
                 self._collection.upsert(
                     ids=ids[i:i + self._max_batch],
                     embeddings=vectors[i:i + self._max_batch].tolist(),
-                    metadatas=metadatas[i:i + self._max_batch],
+                    metadatas=list(metadatas[i:i + self._max_batch]),
                 )
 
     def delete(self, ids: list[str]) -> None:
@@ -67,9 +72,10 @@ class VectorIndex:
         """(chunk id, cosine similarity), best first."""
         if document_ids is not None and not document_ids:
             return []
-        where = None
+        where: Where | None = None
         if document_ids is not None:
-            where = {"document_id": document_ids[0]} if len(document_ids) == 1 else {"document_id": {"$in": document_ids}}
+            any_of: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {"$in": list(document_ids)}
+            where = {"document_id": document_ids[0]} if len(document_ids) == 1 else {"document_id": any_of}
         total = self.count()
         if total == 0:
             return []
@@ -77,7 +83,7 @@ class VectorIndex:
             query_embeddings=[vector.tolist()], n_results=min(limit, total), where=where, include=["distances"]
         )
         ids = result["ids"][0]
-        distances = result["distances"][0]
+        distances = (result["distances"] or [[]])[0]
         return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances)]
 
     def reset(self) -> None:

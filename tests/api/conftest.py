@@ -11,17 +11,20 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 
 from api.app import create_app
-from rag.config import PROJECT_ROOT, Settings
+from rag.config import Settings
+from rag.contract import PipelineProtocol
+from tests import helpers
+from tests.helpers import make_pdf
 
-CORPUS = PROJECT_ROOT / "corpus"
 MAIN_UPLOAD_LIMIT = 1_500_000
 STARTUP_TIMEOUT = 240.0
 
@@ -29,7 +32,7 @@ STARTUP_TIMEOUT = 240.0
 class LiveServer:
     """create_app(settings, pipeline) served by uvicorn in a background thread."""
 
-    def __init__(self, settings: Settings, pipeline: Any | None = None) -> None:
+    def __init__(self, settings: Settings, pipeline: PipelineProtocol | None = None) -> None:
         self.settings = settings
         self.app = create_app(settings, pipeline)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -41,14 +44,14 @@ class LiveServer:
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
 
     @property
-    def pipeline(self) -> Any:
+    def pipeline(self) -> PipelineProtocol:
         return self.app.state.runtime.pipeline
 
-    def start(self, wait_ready: bool = True) -> "LiveServer":
+    def start(self, wait_ready: bool = True) -> LiveServer:
         self._thread.start()
         return self.wait(ready=wait_ready)
 
-    def wait(self, ready: bool = True) -> "LiveServer":
+    def wait(self, ready: bool = True) -> LiveServer:
         """Until /ready (or only /health) answers 200."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         path = "/ready" if ready else "/health"
@@ -79,9 +82,8 @@ class LiveServer:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {"data_dir": data_dir, "corpus_dir": CORPUS, "threads": 4, "log_level": "warning"}
-    values.update(overrides)
-    return Settings(**values)
+    """Settings of a test server: the built-in corpus, four threads, quiet logs."""
+    return helpers.make_settings(data_dir, **{"threads": 4, "log_level": "warning", **overrides})
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +91,7 @@ def start_server() -> Iterator[Callable[..., LiveServer]]:
     """Start a LiveServer; every one still running is stopped at the end of the session."""
     running: list[LiveServer] = []
 
-    def start(settings: Settings, pipeline: Any | None = None, wait_ready: bool = True) -> LiveServer:
+    def start(settings: Settings, pipeline: PipelineProtocol | None = None, wait_ready: bool = True) -> LiveServer:
         server = LiveServer(settings, pipeline)
         running.append(server)
         return server.start(wait_ready=wait_ready)
@@ -181,39 +183,6 @@ def expect_error() -> Callable[..., dict]:
 
 
 # ---------------------------------------------------------------- generated files
-
-
-def make_pdf(pages: list[list[str]], title: str = "Generated document") -> bytes:
-    """A small valid PDF: one page of Helvetica text lines per list of lines."""
-
-    def escape(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    objects: list[bytes] = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        ("<< /Type /Pages /Kids [%s] /Count %d >>" % (" ".join(f"{5 + 2 * i} 0 R" for i in range(len(pages))), len(pages))).encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        f"<< /Title ({escape(title)}) >>".encode("latin-1"),
-    ]
-    for i, lines in enumerate(pages):
-        content = "\n".join(["BT", "/F1 9 Tf", "11 TL", "40 800 Td", *(f"({escape(line)}) '" for line in lines), "ET"])
-        stream = content.encode("latin-1")
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {6 + 2 * i} 0 R >>".encode()
-        )
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def policy_pages(topic: str, pages: int, lines_per_page: int = 50) -> list[list[str]]:

@@ -4,11 +4,14 @@ library fails in a way nobody foresaw."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 
 import pytest
 
 from rag import errors as rag_errors
+from rag.answering import PassagesEvent
 
 SECRET = "secret-internal-detail-/var/lib/db"
 
@@ -18,6 +21,9 @@ class SlowPipeline:
 
     def __init__(self) -> None:
         self.release = threading.Event()
+
+    def open(self) -> SlowPipeline:
+        return self
 
     def counts(self) -> dict:
         self.release.wait(60)
@@ -31,6 +37,9 @@ class SlowPipeline:
 
 
 class BrokenPipeline:
+    def open(self) -> BrokenPipeline:
+        return self
+
     def counts(self) -> dict:
         return {"documents": 1, "chunks": 1}
 
@@ -39,11 +48,11 @@ class BrokenPipeline:
             raise RuntimeError(SECRET)
         return []
 
-    def ask(self, question, top_k=None, filters=None):
+    def ask(self, question, top_k=None, filters=None, mode=None):
         raise KeyError(SECRET)
 
-    def ask_stream(self, question, top_k=None, filters=None):
-        yield "passages", []
+    def ask_stream(self, question, top_k=None, filters=None, mode=None):
+        yield PassagesEvent([])
         raise ValueError(SECRET)
 
     def get_document(self, document_id):
@@ -103,3 +112,26 @@ def test_unexpected_errors_are_generic_500(start_server, settings_for, tmp_path,
         assert 'rag_http_requests_total{route="/ask",method="POST",status="500"} 1' in metrics
         assert c.get("/health").status_code == 200  # still serving
     server.stop()
+
+
+def test_storage_failure_on_upload_is_a_logged_5xx_and_changes_nothing(server, client, monkeypatch, caplog, expect_error):
+    """The real server and pipeline; only the SQLite write is made to fail, as a full disk would."""
+    store = server.pipeline.store
+    before = client.get("/ready").json()
+
+    def disk_full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store, "replace_document", disk_full)
+    body = {"title": "Storage failure probe", "text": "The orchard board shall publish its pruning schedule every spring."}
+    with caplog.at_level(logging.ERROR):
+        error = expect_error(client.post("/documents", json=body), 500, "storage_error")
+    assert "could not be stored" in error["message"] and "disk is full" not in error["message"]
+    assert any("disk is full" in (r.exc_text or "") or "disk is full" in str(r.exc_info) for r in caplog.records)
+    monkeypatch.undo()
+    assert client.get("/ready").json() == before
+    titles = [d["title"] for d in client.get("/documents", params={"limit": 200}).json()["documents"]]
+    assert body["title"] not in titles
+    stored = client.post("/documents", json=body)  # the same upload succeeds once the store works again
+    assert stored.status_code == 201, stored.text
+    client.delete(f"/documents/{stored.json()['document']['id']}")

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 
 import httpx
 
+from api.process import ServerProcess, free_port
 from rag.config import PROJECT_ROOT
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_runs_uvicorn_from_settings(tmp_path):
-    port = _free_port()
+    port = free_port()
     empty_corpus = tmp_path / "corpus"
     empty_corpus.mkdir()
     env = {
@@ -34,29 +25,12 @@ def test_serve_runs_uvicorn_from_settings(tmp_path):
         "RAG_LOG_LEVEL": "warning",
     }
     code = "from api.server import serve; from rag.config import Settings; serve(Settings())"
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = ServerProcess([sys.executable, "-c", code], port, tmp_path / "serve.log", env=env, cwd=PROJECT_ROOT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        ready = None
-        with httpx.Client(base_url=url, timeout=5) as c:
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    ready = c.get("/ready")
-                    if ready.status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            assert ready is not None and ready.status_code == 200, process.stdout.read().decode() if process.poll() is not None else ready
-            assert ready.json() == {"status": "ready", "documents": 0, "chunks": 0}
+        assert server.wait_ready(120) == {"status": "ready", "documents": 0, "chunks": 0}
+        with httpx.Client(base_url=server.url, timeout=5) as c:
             assert c.post("/documents", json={"title": "t", "text": "Some text."}).status_code == 401
             assert c.get("/documents").json()["total"] == 0
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 0, process.stdout.read().decode()
+        status = server.stop(grace=60)
+    assert status == 0, server.log_tail()

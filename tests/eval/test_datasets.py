@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -53,7 +53,7 @@ def _document_paths() -> dict[str, tuple[Path, Path]]:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def _document(doc_id: str) -> Document:
     path, root = _document_paths()[doc_id]
     return load_file(path, root)

@@ -2,7 +2,8 @@
 
 The end-to-end test runs the news dataset through the real pipeline and model
 in a temporary data folder; the others use a small scripted service (in
-process, and over HTTP through ``httpx.MockTransport``).
+process, and over HTTP through ``httpx.MockTransport`` speaking the API's wire
+format); the HTTP end-to-end test runs `rag eval --url` against a real server.
 """
 
 from __future__ import annotations
@@ -10,20 +11,17 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from api.process import ServerProcess, free_port, serve_command
 from eval.datasets import Evidence, Question
 from eval.gate import Failure, check, gate, load_thresholds, lower_is_better
 from eval.report import problems, worst_questions, write_report
-from eval.runner import HttpService, evaluate_question, gate_key, RunOptions, select_questions, summarize
+from eval.runner import HttpService, RunOptions, evaluate_question, gate_key, select_questions, summarize
 
 DATASET = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "news.jsonl"
 
@@ -211,35 +209,44 @@ def test_stored_thresholds_name_known_metrics():
 # ---------------------------------------------------------------- HTTP mode
 
 
-def _server(accept_mode: bool) -> httpx.MockTransport:
+def _error(status: int, code: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"code": code, "message": code.replace("_", " ")}})
+
+
+def _server() -> tuple[httpx.MockTransport, list[str]]:
+    """The scripted service behind the wire contract of api/ (the real server is tested below)."""
     scripted = ScriptedService()
+    modes = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content or b"{}")
         if request.method == "POST" and request.url.path == "/ask":
-            return httpx.Response(200, json={**scripted.ask(body["question"], body.get("top_k")), "timings_ms": {}})
+            return httpx.Response(200, json={"question": body["question"], **scripted.ask(body["question"], body.get("top_k")), "timings_ms": {}})
         if request.method == "POST" and request.url.path == "/search":
-            if "mode" in body and not accept_mode:
-                return httpx.Response(422, json={"error": "unknown field"})
+            if body.get("mode", "hybrid") not in ("hybrid", "dense", "bm25"):
+                return _error(422, "validation_error")
+            modes.append(body.get("mode", "hybrid"))
             hits = scripted.search(body["query"], body["top_k"])
-            return httpx.Response(200, json={"results": [{**h, "quote": h.pop("text")} for h in hits]})
+            return httpx.Response(200, json={"results": [{"title": "Act", "section": None, "page": None, **h} for h in hits]})
         if request.method == "GET" and request.url.path == f"/documents/{DOC}/text":
-            return httpx.Response(200, json={"document_id": DOC, "text": TEXT})
-        return httpx.Response(404, json={"error": "not found"})
+            return httpx.Response(200, text=TEXT, headers={"content-type": "text/plain; charset=utf-8"})
+        if request.url.path.startswith("/documents/"):
+            return _error(404, "document_not_found")
+        return _error(404, "not_found")
 
-    return httpx.MockTransport(handle)
+    return httpx.MockTransport(handle), modes
 
 
 def test_http_mode_reads_ask_search_and_document_text():
-    client = httpx.Client(transport=_server(accept_mode=False), base_url="http://testserver")
-    service = HttpService("http://testserver", client=client)
+    transport, modes = _server()
+    service = HttpService("http://testserver", client=httpx.Client(transport=transport, base_url="http://testserver"))
     result = evaluate_question(Q_DATE, service, {}, embed=None)
     assert result["error"] is None
     assert result["citation_validity"] == 1.0 and result["recall@1"] == 1.0
     assert service.text("missing") is None
-    assert service.mode_searcher("bm25") is None
-    with_modes = HttpService("http://testserver", client=httpx.Client(transport=_server(True), base_url="http://testserver"))
-    assert with_modes.mode_searcher("bm25").search("force", 1)[0]["start"] == TEXT.index("It enters")
+    assert service.text(DOC) == TEXT
+    assert service.mode_searcher("bm25").search("force", 1)[0]["start"] == TEXT.index("It enters")
+    assert modes[-1] == "bm25"
 
 
 # ---------------------------------------------------------------- end to end, real pipeline
@@ -248,12 +255,6 @@ def test_http_mode_reads_ask_search_and_document_text():
 @pytest.fixture(scope="module")
 def news_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """`rag --data-dir TMP eval --dataset news --gate` run once, in process, with the real pipeline."""
-    if not DATASET.is_file():
-        pytest.skip(f"{DATASET} is absent: the news dataset has not been written yet")
-    from rag import pipeline as pipeline_module
-
-    if not hasattr(pipeline_module, "Pipeline"):
-        pytest.skip("rag.pipeline.Pipeline does not exist yet")
     from rag.cli import main
 
     tmp = tmp_path_factory.mktemp("news-eval")
@@ -284,49 +285,26 @@ def test_news_end_to_end_with_the_real_pipeline(news_run: dict[str, Any]):
     assert "| recall@5 |" in (out / "report.md").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_http_mode_against_a_real_server_matches_in_process(news_run: dict[str, Any]):
     """`rag serve` on the data folder the in-process run built; `rag eval --url` must score the same."""
-    pytest.importorskip("api.app", reason="the HTTP API is not there")
     data_dir = news_run["tmp"] / "data" / "eval" / "news"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "--data-dir", str(data_dir), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "the server exited"
-            time.sleep(0.5)
-        else:
-            pytest.fail("the server did not become ready in 180 s")
+    port = free_port()
+    with ServerProcess(serve_command(port, "--data-dir", str(data_dir)), port, news_run["tmp"] / "serve.log") as server:
+        server.wait_ready(180)
         from rag.cli import main
 
         out = news_run["tmp"] / "report-http"
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
-            code = main(["--data-dir", str(news_run["tmp"] / "data"), "eval", "--url", url, "--no-baselines",
-                         "--out", str(out), "--quiet"])
+            code = main(["--data-dir", str(news_run["tmp"] / "data"), "eval", "--url", server.url, "--out", str(out), "--quiet"])
         assert code == 0, printed.getvalue()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     http = json.loads((out / "results.json").read_text())["summary"]
     local = json.loads((news_run["out"] / "results.json").read_text())["summary"]
     assert http["mode"] == "http" and http["errors"] == 0
     for metric in ("recall@1", "recall@5", "mrr", "ndcg@10", "citation_validity", "citation_precision", "f1",
                    "false_abstention_rate"):
         assert http["service"][metric] == pytest.approx(local["service"][metric]), metric
+    for baseline in ("bm25", "dense"):  # POST /search with mode: the same baselines over HTTP
+        for metric in ("recall@5", "mrr", "ndcg@10"):
+            assert http["baselines"][baseline][metric] == pytest.approx(local["baselines"][baseline][metric]), (baseline, metric)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.answering import CitationsEvent, DeltaEvent, DoneEvent, PassagesEvent
 from rag.citations import is_valid, markers
 from rag.errors import InvalidInput
 
@@ -85,6 +86,7 @@ def test_filters_exclude_what_they_should(corpus_pipeline):
     assert laws_2024 and {p.document_id for p in laws_2024} <= {"eu__eu-ai-act-2024-1689.txt", "us-states__colorado-ai-act-sb24-205.md"}
     assert corpus_pipeline.search(question, filters={"jurisdiction": "atlantis"}) == []
     answer = corpus_pipeline.ask("What must providers of general-purpose AI models publish?", filters={"jurisdiction": "eu"})
+    assert not answer.abstained and answer.citations, answer.answer
     assert all(c.document_id.startswith("eu__") for c in answer.citations)
 
 
@@ -119,8 +121,11 @@ def test_bad_filters_get_clear_errors(news_pipeline, filters):
 
 def test_stream_events_arrive_in_order_and_match_the_answer(news_pipeline):
     events = list(news_pipeline.ask_stream("What did Musk say about China and AI regulation?"))
-    kinds = [kind for kind, _ in events]
-    assert kinds[0] == "passages" and kinds[-2:] == ["citations", "done"]
-    deltas = [payload for kind, payload in events if kind == "delta"]
-    answer = events[-1][1]
-    assert " ".join(deltas) == answer.answer
+    assert isinstance(events[0], PassagesEvent)
+    assert isinstance(events[-2], CitationsEvent) and isinstance(events[-1], DoneEvent)
+    deltas = [event for event in events if isinstance(event, DeltaEvent)]
+    assert deltas and len(deltas) == len(events) - 3
+    assert [d.index for d in deltas] == list(range(len(deltas)))
+    answer = events[-1].answer
+    assert events[-2].citations == answer.citations and events[0].passages == answer.passages
+    assert " ".join(d.text for d in deltas) == answer.answer

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from rag.chunking import chunk_document, split_sentences
+from rag.config import ChunkingSettings
 from rag.loading import discover, load_bytes, load_file
 from rag.structure import find_headings
-
-from conftest import BUILTIN_CORPUS, shared_corpus_path
+from tests.helpers import BUILTIN_CORPUS, shared_corpus_path
 
 
 def _corpus_files():
@@ -26,7 +26,7 @@ def test_shared_corpus_is_part_of_the_span_check(shared_corpus):
 @pytest.mark.parametrize(("path", "root"), _corpus_files(), ids=lambda v: getattr(v, "name", ""))
 def test_every_chunk_and_sentence_is_an_exact_span(path, root):
     doc = load_file(path, root)
-    chunks = chunk_document(doc, 1000)
+    chunks = chunk_document(doc)
     assert chunks, "a document with text yields chunks"
     previous_end = 0
     for chunk in chunks:
@@ -84,7 +84,7 @@ Item one of the annex is described here in full detail for testing.
 
 def test_chunks_never_cross_an_article_and_carry_section_paths():
     doc = _doc(LAW)
-    chunks = chunk_document(doc, 1000)
+    chunks = chunk_document(doc)
     sections = [c.section for c in chunks]
     assert "Recital 1" in sections and "Recital 2" in sections
     article1 = [c for c in chunks if c.section and "Article 1" in c.section]
@@ -105,7 +105,7 @@ def test_chunks_never_cross_an_article_and_carry_section_paths():
 def test_long_sections_split_at_sentences_under_the_limit():
     body = " ".join(f"Sentence number {i} says something about obligations of providers." for i in range(80))
     doc = _doc("# Title\n\n" + body, name="long.md")
-    chunks = chunk_document(doc, 500)
+    chunks = chunk_document(doc, ChunkingSettings(max_chars=500))
     assert len(chunks) > 5
     for chunk in chunks:
         assert len(chunk.text) <= 500 * 1.25
@@ -115,7 +115,7 @@ def test_long_sections_split_at_sentences_under_the_limit():
 def test_markdown_heading_trail():
     doc = _doc("# Part A\n\nIntro text that is long enough to stand on its own as a region of text here.\n\n## Rules\n\n"
                "The rules say providers must label content clearly and visibly for users.", name="x.md")
-    sections = [c.section for c in chunk_document(doc, 1000)]
+    sections = [c.section for c in chunk_document(doc)]
     assert "Part A > Rules" in sections
 
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import BUILTIN_CORPUS
+from tests.helpers import BUILTIN_CORPUS
 
 
 def rag(*args: str, data_dir) -> subprocess.CompletedProcess:
@@ -35,8 +35,10 @@ def test_ask_prints_an_answer_with_numbered_sources(data_dir):
 
 def test_ask_json_has_the_api_shape_and_checkable_citations(data_dir):
     out = rag("ask", "Who did Musk talk to in the Twitter Space event?", "--json", data_dir=data_dir)
+    assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert set(answer) >= {"answer", "abstained", "citations", "passages", "timings_ms"}
+    assert not answer["abstained"] and answer["citations"], answer
     texts = {}
     for citation in answer["citations"]:
         doc_id = citation["document_id"]
@@ -61,11 +63,13 @@ def test_search_documents_and_reingest(data_dir):
     out = rag("search", "semiconductor export restrictions", "--top-k", "2", data_dir=data_dir)
     assert out.returncode == 0 and out.stdout.startswith("1. ")
     listing = rag("documents", data_dir=data_dir)
+    assert listing.returncode == 0, listing.stderr
     assert "news__musk-china-ai-cooperation-2023.txt" in listing.stdout and "2 documents" in listing.stdout
     assert "non-binding  ·  dated 2023-07-13" in listing.stdout
     listed = json.loads(rag("documents", "--json", data_dir=data_dir).stdout)
     assert {d["status"] for d in listed} == {"non-binding"} and all(d["date"] for d in listed)
     again = rag("ingest", "--quiet", str(BUILTIN_CORPUS), data_dir=data_dir)
+    assert again.returncode == 0, again.stderr
     assert "0 added, 0 updated, 2 unchanged" in again.stdout and "0 chunks embedded" in again.stdout
 
 

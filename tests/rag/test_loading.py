@@ -6,10 +6,10 @@ import json
 import unicodedata
 
 import pytest
-from helpers import make_pdf
 
 from rag.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
 from rag.loading import discover, document_id, load_bytes, load_file, normalize_text
+from tests.helpers import make_pdf
 
 
 def test_text_file_is_normalized_once(tmp_path):

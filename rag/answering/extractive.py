@@ -1,0 +1,257 @@
+"""The extractive answerer: deterministic, offline, no language model.
+
+It scores every sentence of the retrieved passages against the question
+(cosine similarity of the stored sentence vectors, plus IDF-weighted term
+overlap), keeps the best few that say different things, orders them as they
+stand in their documents, and puts a citation marker after each. When the
+evidence is too weak it abstains instead of quoting something irrelevant.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..citations import display_quote, is_valid
+from ..config import AnsweringSettings
+from ..store.documents import StoredChunk
+from ..terms import asks_about_requirements, base_form, query_terms
+from ..types import Answer, Citation, Sentence
+from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
+from .sentences import AnswerSentenceRule
+
+__all__ = ["ExtractiveAnswerer", "CorpusStatistics"]
+
+
+class CorpusStatistics(Protocol):
+    """What term weighting reads from the document store."""
+
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]: ...
+
+    def counts(self) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True)
+class Candidate:
+    chunk: StoredChunk
+    passage_rank: int
+    sentence: Sentence
+    start: int
+    end: int
+    text: str
+    vector: np.ndarray
+    score: float
+    dense: float
+    overlap: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the abstention decision looks at."""
+
+    best_sentence: float  # best combined sentence score
+    unseen: float  # IDF-weighted share of question terms found nowhere in the corpus and uncommon in English
+
+    def confidence(self, unseen_penalty: float) -> float:
+        """Chosen on the evaluation sets (eval/calibrate.py) over other mixes (such as
+        how much of the question the top passages cover): a question whose words the
+        corpus has never seen ("jaywalking") is not answered by a close paraphrase."""
+        return self.best_sentence - unseen_penalty * self.unseen
+
+
+_OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
+
+
+class ExtractiveAnswerer:
+    """Quotes the retrieved sentences that best answer the question, each cited.
+
+    It scores every answerable sentence of the top passages (cosine similarity
+    of its stored vector with the question, plus IDF-weighted term overlap),
+    keeps the best few that say different things, orders them as they stand in
+    their documents, and abstains when the evidence is too weak. Deterministic,
+    offline, no language model.
+    """
+
+    name = "extractive"
+
+    def __init__(
+        self,
+        statistics: CorpusStatistics,
+        is_uncommon_word: Callable[[str], bool],
+        settings: AnsweringSettings | None = None,
+    ) -> None:
+        self.statistics = statistics
+        self.is_uncommon_word = is_uncommon_word
+        self.settings = settings or AnsweringSettings()
+        self.is_answer_sentence = AnswerSentenceRule.from_settings(self.settings)
+
+    # ------------------------------------------------------------ the Answerer interface
+
+    def answer(self, question: str, retrieved: Retrieval) -> Answer:
+        return answer_of(self.stream(question, retrieved))
+
+    def stream(self, question: str, retrieved: Retrieval) -> Iterator[DeltaEvent | CitationsEvent | DoneEvent]:
+        terms = query_terms(question)
+        frequencies = self._frequencies(terms)
+        unseen = {t for t in terms if frequencies[t] == 0 and self.is_uncommon_word(base_form(t))}
+        # an everyday word this corpus happens not to use ("took") can match nothing: it carries no weight
+        terms = [t for t in terms if frequencies[t] > 0 or t in unseen]
+        weights = term_weights(terms, frequencies, self.statistics.counts()["chunks"])
+        cands = self.candidates(retrieved, weights, asks_about_requirements(question))
+        confidence = evidence(cands, weights, unseen).confidence(self.settings.unseen_penalty)
+        citations: list[Citation] = []
+        parts: list[str] = []
+        if cands and confidence >= self.settings.abstain_threshold:
+            parts, citations = compose(self.select(cands), retrieved.document_text)
+        if not citations:
+            parts = [NOT_FOUND]
+        for index, part in enumerate(parts):
+            yield DeltaEvent(index, part)
+        yield CitationsEvent(citations)
+        yield DoneEvent(
+            Answer(
+                question=question,
+                answer=" ".join(parts),
+                abstained=not citations,
+                citations=citations,
+                passages=retrieved.passages,
+                confidence=round(confidence, 4),
+            )
+        )
+
+    # ------------------------------------------------------------ term weighting
+
+    def _frequencies(self, terms: list[str]) -> dict[str, int]:
+        """How many chunks hold each term, reading "china's" as "china" where the exact form is absent."""
+        frequencies = self.statistics.document_frequencies(terms)
+        bases = {t: base_form(t) for t in terms if frequencies[t] == 0 and base_form(t) != t}
+        if bases:
+            base_frequencies = self.statistics.document_frequencies(sorted(set(bases.values())))
+            for term, base in bases.items():
+                frequencies[term] = base_frequencies[base]
+        return frequencies
+
+    def _stem(self, word: str) -> str:
+        return word[: self.settings.stem_chars]
+
+    def overlap(self, weights: dict[str, float], text: str, ignore: frozenset[str] = frozenset()) -> float:
+        """IDF-weighted share of the question's terms that ``text`` contains (by stems),
+        leaving out the stems in ``ignore``."""
+        stem = self._stem
+        total = sum(w for t, w in weights.items() if stem(t) not in ignore)
+        if total <= 0:
+            return 0.0
+        stems = {stem(w) for w in query_terms(text)}
+        return sum(w for t, w in weights.items() if stem(t) in stems and stem(t) not in ignore) / total
+
+    def title_stems(self, title: str) -> frozenset[str]:
+        """Words of a document's title: a question naming the document ("China's interim
+        measures") is answered by the document, not by sentences repeating its name."""
+        return frozenset(self._stem(w) for w in query_terms(title))
+
+    # ------------------------------------------------------------ scoring and choosing
+
+    def candidates(self, retrieved: Retrieval, weights: dict[str, float], obligations: bool = False) -> list[Candidate]:
+        """Every answerable sentence of the top passages, scored against the question.
+
+        ``obligations``: the question asks what a text requires, so sentences that
+        state a duty ("shall", "must") weigh a little more."""
+        config = self.settings
+        out = []
+        for rank, passage in enumerate(retrieved.passages[: config.passages_read]):
+            prior = config.passage_prior / (1 + rank)
+            ignore = self.title_stems(passage.title)
+            for chunk_id in passage.chunk_ids:
+                chunk = retrieved.chunks[chunk_id]
+                if chunk.sentence_vectors is None:
+                    continue
+                for sentence, vector in zip(chunk.sentences, chunk.sentence_vectors):
+                    text = chunk.text[sentence.start - chunk.start:sentence.end - chunk.start]
+                    if not self.is_answer_sentence(text) or not vector.any():
+                        continue
+                    dense = float(np.dot(retrieved.query_vector, vector))
+                    lexical = self.overlap(weights, text, ignore)
+                    score = config.dense_weight * dense + config.overlap_weight * lexical + prior
+                    if obligations and _OBLIGATION.search(text):
+                        score += config.obligation_bonus
+                    out.append(
+                        Candidate(chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical)
+                    )
+        return out
+
+    def select(self, cands: list[Candidate]) -> list[Candidate]:
+        """The best sentences that say different things, in reading order."""
+        config = self.settings
+        ranked = sorted(cands, key=lambda c: c.score, reverse=True)
+        if not ranked:
+            return []
+        floor = ranked[0].score * config.relative_cutoff
+        chosen: list[Candidate] = []
+        size = 0
+        for cand in ranked:
+            if len(chosen) >= config.max_sentences or cand.score < floor:
+                break
+            if any(float(np.dot(cand.vector, c.vector)) > config.redundancy for c in chosen):
+                continue
+            if any(
+                c.chunk.document_id == cand.chunk.document_id and c.start < cand.end and cand.start < c.end for c in chosen
+            ):
+                continue
+            if chosen and size + len(cand.text) > config.max_answer_chars:
+                continue
+            chosen.append(cand)
+            size += len(cand.text)
+        first_seen: dict[str, int] = {}
+        for c in chosen:
+            first_seen.setdefault(
+                c.chunk.document_id, min(x.passage_rank for x in chosen if x.chunk.document_id == c.chunk.document_id)
+            )
+        return sorted(chosen, key=lambda c: (first_seen[c.chunk.document_id], c.chunk.document_id, c.start))
+
+
+def term_weights(terms: list[str], document_frequency: dict[str, int], total_chunks: int) -> dict[str, float]:
+    n = max(total_chunks, 1)
+    return {t: math.log(1 + n / (1 + document_frequency.get(t, 0))) for t in terms}
+
+
+def evidence(cands: list[Candidate], weights: dict[str, float], unseen_terms: set[str]) -> Evidence:
+    """``unseen_terms``: question terms the corpus never uses that are also uncommon words."""
+    best = max((c.score for c in cands), default=0.0)
+    total = sum(weights.values()) or 1.0
+    unseen = sum(w for t, w in weights.items() if t in unseen_terms) / total
+    return Evidence(best_sentence=best, unseen=unseen)
+
+
+def compose(chosen: list[Candidate], document_text: Callable[[StoredChunk], str]) -> tuple[list[str], list[Citation]]:
+    """The answer's sentences, each with its [n] marker, and the citations behind them.
+
+    ``document_text(chunk)`` gives the full text of the chunk's document, against
+    which every citation is checked before it is returned.
+    """
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for cand in chosen:
+        text = document_text(cand.chunk)
+        quote = text[cand.start:cand.end]
+        citation = Citation(
+            n=len(citations) + 1,
+            document_id=cand.chunk.document_id,
+            title=cand.chunk.title,
+            section=cand.sentence.section or cand.chunk.section,
+            page=cand.sentence.page if cand.sentence.page is not None else cand.chunk.page,
+            start=cand.start,
+            end=cand.end,
+            quote=quote,
+            score=round(cand.score, 4),
+        )
+        if not is_valid(citation, text):  # never emit a citation that points nowhere
+            continue
+        citations.append(citation)
+        parts.append(f"{display_quote(quote)} [{citation.n}]")
+    return parts, citations
+

@@ -1,0 +1,36 @@
+"""The one JSON shape of passages, citations and answers (that of ``POST /ask``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from .types import Answer, Citation, Passage
+
+__all__ = ["passage_json", "citation_json", "answer_json"]
+
+
+def passage_json(p: Passage) -> dict[str, Any]:
+    return {
+        "document_id": p.document_id, "title": p.title, "section": p.section, "page": p.page,
+        "start": p.start, "end": p.end, "text": p.text, "score": float(p.score), "status": p.status, "date": p.date,
+    }
+
+
+def citation_json(c: Citation) -> dict[str, Any]:
+    return {**asdict(c), "score": float(c.score)}
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "citations": [citation_json(c) for c in answer.citations],
+        "passages": [passage_json(p) for p in answer.passages],
+        "timings_ms": {str(k): float(v) for k, v in answer.timings_ms.items()},
+        "abstain_reason": answer.abstain_reason,
+        "warnings": list(answer.warnings),
+        "flags": list(answer.flags),
+        "understood": dict(answer.understood),
+    }

@@ -1,0 +1,46 @@
+"""The content words of a question or a sentence.
+
+Shared by retrieval (which words the lexical index is asked for) and
+answering (which words of the question a sentence covers).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["query_terms", "base_form", "asks_about_requirements"]
+
+_STOPWORDS = frozenset(
+    """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
+    me my of on or our shall should so than that the their them then there these they this those to under up was we
+    were what when where which while who whom whose why will with would you your about any all also may must not no
+    such other each per via within without between against over more most much many some say says said tell""".split()
+)
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+
+def query_terms(text: str) -> list[str]:
+    """The content words of a text, lowercased, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        word = word.strip("'’-_")
+        if len(word) >= 2 and word not in _STOPWORDS:
+            seen.setdefault(word, None)
+    return list(seen)
+
+
+def base_form(term: str) -> str:
+    """A term without its possessive ending: "china's" -> "china"."""
+    return re.sub(r"['’]s$", "", term)
+
+
+_REQUIREMENT = re.compile(
+    r"\b(requir\w*|obligat\w*|must|shall|prohibit\w*|ban\w*|penalt\w*|fines?|dut(?:y|ies)|compl\w*|mandat\w*|"
+    r"allow\w*|permit\w*|forbid\w*|defin\w*|exempt\w*|applies|apply|scope|provide[sr]?|deployers?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_requirements(question: str) -> bool:
+    """The question asks what a text requires, allows or defines."""
+    return bool(_REQUIREMENT.search(question))
