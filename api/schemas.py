@@ -208,10 +208,11 @@ class AskResponse(BaseModel):
     passages: list[PassageOut] = Field(description="The passages the answer was drawn from.")
     timings_ms: dict[str, float] = Field(default_factory=dict, description="Time spent per stage, in milliseconds.")
     abstain_reason: str | None = Field(
-        default=None, description="Why it refused: not_in_corpus, no_such_provision, value_absent or low_evidence."
+        default=None, description="Why it refused: not_in_corpus, no_such_provision or low_evidence."
     )
     warnings: list[str] = Field(default_factory=list, description="For instance: a cited document has been revoked.")
-    flags: list[str] = Field(default_factory=list, description="premise_not_supported: the named documents never "
+    flags: list[str] = Field(default_factory=list, description="value_not_found: no quote holds the date, amount or number asked for; "
+                             "premise_not_supported: the named documents never "
                              "mention what the question assumes; the answer quotes what they do say.")
     understood: Understood = Field(default_factory=Understood, description="What the question names.")
 

@@ -7,7 +7,7 @@ what a question needs with what the corpus holds:
   corpus text never mentions): "The corpus does not include ...";
 * a provision the named instrument does not have ("Article 250 of the AI Act");
 * the kind of value asked for (a date, an amount, a number, a time limit) that
-  none of the best sentences holds;
+  none of the quoted sentences holds: the answer is given, flagged ``value_not_found``;
 * a premise resting on words the named documents never use: the answer is
   given, flagged ``premise_not_supported``.
 
@@ -24,7 +24,7 @@ from .understanding import JURISDICTION_NAMES, Understood, normalize
 
 NOT_IN_CORPUS = "not_in_corpus"
 NO_SUCH_PROVISION = "no_such_provision"
-VALUE_ABSENT = "value_absent"
+VALUE_NOT_FOUND = "value_not_found"
 LOW_EVIDENCE = "low_evidence"
 PREMISE_NOT_SUPPORTED = "premise_not_supported"
 
@@ -156,15 +156,15 @@ def holds_value(kind: str, text: str) -> bool:
     return bool(_HOLDS[kind].search(text))
 
 
-def missing_value(question: str, sentences: list[str], closest: list[str]) -> Refusal | None:
-    """A refusal when the question asks for a kind of value that none of ``sentences`` (the best
-    evidence) holds."""
+def missing_value(question: str, sentences: list[str]) -> Refusal | None:
+    """A flag (with the sentence saying so) when the question asks for a kind of value that none
+    of ``sentences`` (the quoted evidence) holds."""
     kind = asked_value(question)
     if kind is None or not sentences or any(holds_value(kind, s) for s in sentences):
         return None
     what = {"date": "a date", "time limit": "a time limit", "amount": "an amount", "number": "a number"}[kind]
-    return Refusal(VALUE_ABSENT, _with_closest(
-        f"The passages that best match the question do not state {what} for it", closest))
+    return Refusal(VALUE_NOT_FOUND, f"The passages that best match the question do not state {what} for it; "
+                   "the closest they come is quoted below.")
 
 
 # ---------------------------------------------------------------- premises

@@ -64,14 +64,15 @@ class Grounding:
         return _refused(question, passages, refusal) if refusal else None
 
     def after(self, question: str, understood: Understood, answer: Answer, parts: list[str]) -> Decided:
-        """The answerer's answer, refused when it lacks the kind of value asked for, else with its
-        premise flag and its warnings about revoked or superseded sources."""
+        """The answerer's answer with its flags (the kind of value asked for is not in it; the
+        premise is not supported) and its warnings about revoked or superseded sources."""
         if answer.abstained:
             return replace(answer, abstain_reason=LOW_EVIDENCE), parts
-        refusal = missing_value(question, [c.quote for c in answer.citations], [p.title for p in answer.passages])
-        if refusal is not None:
-            return _refused(question, answer.passages, refusal, answer.confidence)
         parts, flags = list(parts), list(answer.flags)
+        gap = missing_value(question, [c.quote for c in answer.citations])
+        if gap is not None:
+            flags.append(gap.reason)
+            parts.insert(0, gap.message)
         missing = unsupported_concepts(question, [self._text(d) for d in understood.document_ids])
         if missing:
             flags.append(PREMISE_NOT_SUPPORTED)
@@ -95,7 +96,7 @@ def _answer(question: str, passages: list[Passage], parts: list[str], citations:
     return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations, passages=passages)
 
 
-def _refused(question: str, passages: list[Passage], refusal: Refusal, confidence: float = 0.0) -> Decided:
+def _refused(question: str, passages: list[Passage], refusal: Refusal) -> Decided:
     answer = Answer(question=question, answer=refusal.message, abstained=True, citations=[], passages=passages,
-                    confidence=confidence, abstain_reason=refusal.reason)
+                    abstain_reason=refusal.reason)
     return answer, [refusal.message]

@@ -128,9 +128,8 @@ def orders_corpus(tmp_path_factory, shared_corpus) -> Path:
 
 @pytest.fixture(scope="module")
 def orders(orders_corpus, tmp_path_factory):
-    from conftest import make_settings
-
     from rag.pipeline import Pipeline
+    from tests.helpers import make_settings
 
     pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("orders-data")))
     report = pipeline.ingest([orders_corpus])
