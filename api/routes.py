@@ -25,6 +25,7 @@ from .schemas import (
     SearchRequest,
     SearchResponse,
     TextDocumentIn,
+    Understood,
 )
 
 
@@ -111,7 +112,8 @@ async def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
     span [start:end] of its document."""
     filters = body.filters.as_dict() if body.filters else None
     passages = await service.read(service.pipeline.search, body.query, top_k=body.top_k, filters=filters, mode=body.mode)
-    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages])
+    understood = await service.read(service.pipeline.understand, body.query)
+    return SearchResponse(results=[PassageOut.from_passage(p) for p in passages], understood=Understood(**understood))
 
 
 @documents.get("", response_model=DocumentList, summary="List documents", dependencies=[ReadAccess], responses=_errors(401, 422, 503))

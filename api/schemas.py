@@ -7,6 +7,7 @@ the public contract; the ``from_*`` constructors are the only bridge.
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
@@ -61,9 +62,20 @@ class Filters(BaseModel):
     date_to: str | None = Field(
         default=None, pattern=DATE_PREFIX, description="Latest document date: YYYY, YYYY-MM or YYYY-MM-DD.", examples=["2025-12-31"]
     )
+    in_force: bool | None = Field(
+        default=None,
+        description="true: only documents current on as_of (default today), never a revoked, superseded or "
+        "not-yet-applicable document or a proposal; false: only those.",
+        examples=[True],
+    )
+    as_of: datetime.date | None = Field(
+        default=None,
+        description="YYYY-MM-DD: leave out documents dated after it, or revoked or superseded on or before it.",
+        examples=["2024-06-01"],
+    )
 
     def as_dict(self) -> dict[str, Any] | None:
-        values = self.model_dump(exclude_none=True)
+        values = self.model_dump(mode="json", exclude_none=True)
         return values or None
 
 
@@ -143,6 +155,8 @@ class TextDocumentIn(BaseModel):
 
 # ---------------------------------------------------------------- responses
 
+_STATUS_TEXT = "The document's status: in force, revoked, superseded, not yet applicable, non-binding or proposal."
+
 
 class PassageOut(BaseModel):
     """A retrieved span: ``text`` is exactly ``GET /documents/{document_id}/text``[start:end]."""
@@ -155,6 +169,8 @@ class PassageOut(BaseModel):
     end: int = Field(ge=0, description="Character offset into the document text (exclusive).")
     text: str
     score: float = Field(description="Retrieval score; higher is better.")
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    date: str | None = Field(default=None, description="The document's date, YYYY-MM-DD.", examples=["2024-06-13"])
 
     @classmethod
     def from_passage(cls, p: Passage) -> PassageOut:
@@ -173,6 +189,8 @@ class CitationOut(BaseModel):
     end: int = Field(ge=0)
     quote: str
     score: float
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    date: str | None = Field(default=None, description="The cited document's date, YYYY-MM-DD.")
 
     @classmethod
     def from_citation(cls, c: Citation) -> CitationOut:
@@ -188,6 +206,19 @@ class DroppedOut(BaseModel):
         "unsupported_name, unsupported_negation, low_coverage or incomplete."
     )
     detail: str = Field(default="", description="What was missing, for people.")
+
+
+class Understood(BaseModel):
+    """What the question names, as the service understood it."""
+
+    documents: list[dict[str, str]] = Field(
+        default_factory=list, description="Stored documents the question names: {document_id, name}."
+    )
+    jurisdictions: list[str] = Field(default_factory=list, description="Jurisdiction codes named, e.g. eu, us-co.")
+    provisions: list[dict[str, str]] = Field(
+        default_factory=list, description="Provisions cited: {kind, ref, text}, e.g. article 99(3)."
+    )
+    not_in_corpus: list[str] = Field(default_factory=list, description="Named instruments or jurisdictions the corpus lacks.")
 
 
 class AskResponse(BaseModel):
@@ -241,6 +272,14 @@ class AskResponse(BaseModel):
         default_factory=dict,
         description="Time spent per stage, in milliseconds (with a model: model_first_token_ms and model_ms).",
     )
+    abstain_reason: str | None = Field(
+        default=None, description="Why it refused: not_in_corpus, no_such_provision or low_evidence."
+    )
+    warnings: list[str] = Field(default_factory=list, description="For instance: a cited document has been revoked.")
+    flags: list[str] = Field(default_factory=list, description="value_not_found: no quote holds the date, amount or number asked for; "
+                             "premise_not_supported: the named documents never "
+                             "mention what the question assumes; the answer quotes what they do say.")
+    understood: Understood = Field(default_factory=Understood, description="What the question names.")
 
     @classmethod
     def from_answer(cls, a: Answer) -> AskResponse:
@@ -249,6 +288,7 @@ class AskResponse(BaseModel):
 
 class SearchResponse(BaseModel):
     results: list[PassageOut]
+    understood: Understood = Field(default_factory=Understood, description="What the query names.")
 
 
 class DocumentOut(BaseModel):
@@ -279,13 +319,29 @@ class DocumentOut(BaseModel):
     char_count: int = Field(description="Length of the normalized text that offsets refer to.")
     page_count: int
     ingested_at: str = Field(description="ISO 8601 time of the last change.")
+    status: str | None = Field(default=None, description=_STATUS_TEXT, examples=["in force"])
+    status_basis: str | None = Field(default=None, description="Where the status comes from: catalogue (or upload "
+                                     "metadata), text (another stored document states it), document type.")
+    date: str | None = Field(default=None, description="Signature, adoption or publication date, YYYY-MM-DD.")
+    effective_from: str | None = None
+    applies_from: str | None = Field(default=None, description="When it applies as a whole, as its text states.")
+    revoked_on: str | None = None
+    revoked_by: str | None = None
+    superseded_by: str | None = None
+    status_evidence: list[dict[str, Any]] = Field(
+        default_factory=list, description="Sentences of stored documents revoking or superseding it (exact citations)."
+    )
+    applications: list[dict[str, Any]] = Field(
+        default_factory=list, description="Dates from which it or parts of it apply, each with its sentence."
+    )
 
     @classmethod
     def from_info(cls, info: Any) -> DocumentOut:
+        status = info.status.to_dict() if info.status is not None else {}
         return cls(
             id=info.id, title=info.title, source=info.source, sha256=info.sha256, metadata=dict(info.metadata or {}),
             chunk_count=info.chunk_count, char_count=info.char_count, page_count=info.page_count,
-            ingested_at=str(info.ingested_at),
+            ingested_at=str(info.ingested_at), **status,
         )
 
 

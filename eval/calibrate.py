@@ -1,8 +1,9 @@
 """Calibrate the abstention threshold on the evaluation sets.
 
 For every question the service computes an evidence confidence (see
-``rag.answering.Evidence``); it abstains below a threshold. This sweeps the
-threshold and picks the one that abstains on the most unanswerable questions
+``rag.answering.Evidence``); it abstains below a threshold. Held-out questions
+(``Question.heldout``) are left out, so that ``rag eval`` can report on
+questions the threshold was not chosen on. This sweeps the threshold and picks the one that abstains on the most unanswerable questions
 while still answering at least 90% of the answerable ones overall and 85% in
 each set (a user is better served by an answer with checkable citations than
 by a refusal, on a small corpus as on a large one):
@@ -83,7 +84,7 @@ def confidences(settings: Settings, data_dirs: dict[str, Path]) -> dict[str, lis
         with Pipeline(settings.model_copy(update={"data_dir": folder})) as pipeline:
             pipeline.ingest([corpus], progress=True)
             by_set[dataset] = [
-                (pipeline.ask(q.question).confidence, q.answerable) for q in load_dataset(dataset)
+                (pipeline.ask(q.question).confidence, q.answerable) for q in load_dataset(dataset) if not q.heldout
             ]
     return by_set
 

@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", dest="answer_mode", choices=["auto", "extractive", "generative"],
                         help="answer mode asked of the service (default: the service's own, auto)")
     add_model_options(parser)
+    parser.add_argument("--in-force", dest="in_force", action="store_true",
+                        help="ask and search only documents in force (filter in_force: true)")
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="ask and search as the documents stood on this date")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(
         dataset=args.dataset, url=args.url, limit=args.limit, subset=args.subset, baselines=args.baselines,
         corpus=args.corpus, progress=not args.quiet, answer_mode=args.answer_mode,
+        filters={k: v for k, v in (("in_force", True if args.in_force else None), ("as_of", args.as_of)) if v} or None,
     )
     try:
         from rag.config import Settings
@@ -96,6 +100,10 @@ def print_summary(summary: dict) -> None:
               f"model_p50_ms={fmt(generation.get('model_p50_ms'), True)}")
     for name, scores in summary.get("baselines", {}).items():
         print(f"  {name + ':':<10} " + "  ".join(f"{k}={fmt(scores.get(k))}" for k in ("recall@5", "mrr", "ndcg@10")))
+    heldout = (summary.get("abstention_by_split") or {}).get("heldout")
+    if heldout and heldout.get("questions"):
+        held = ("caught_rate", "false_abstention_rate", "abstention_precision", "abstention_recall")
+        print(f"  held out ({heldout['questions']} questions): " + "  ".join(f"{k}={fmt(heldout.get(k))}" for k in held))
 
 
 def main(argv: list[str] | None = None) -> int:

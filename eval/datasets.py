@@ -7,6 +7,7 @@ is reported as a ``DatasetError`` naming the file and line.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +15,12 @@ from typing import Any
 
 DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 
-ANSWERABLE_CATEGORIES = frozenset({"factual", "provision", "multi_document"})
-UNANSWERABLE_CATEGORIES = frozenset({"out_of_scope", "false_premise", "wrong_jurisdiction"})
+ANSWERABLE_CATEGORIES = frozenset({"factual", "provision", "multi_document", "status"})
+UNANSWERABLE_CATEGORIES = frozenset(
+    {"out_of_scope", "false_premise", "wrong_jurisdiction", "out_of_corpus", "wrong_provision", "absent_detail"}
+)
+SPLITS = ("calibration", "heldout")
+HELDOUT_SHARE = 4  # questions without a split: one in four (by a hash of the id) is held out
 CATEGORIES = ANSWERABLE_CATEGORIES | UNANSWERABLE_CATEGORIES
 
 # The ``--subset fast`` sample of the corpus set (the ``corpus-fast`` gate) is drawn from these
@@ -48,6 +53,14 @@ class Question:
     reference_answer: str | None
     evidence: tuple[Evidence, ...]
     documents: tuple[str, ...] = ()
+    split: str | None = None  # "calibration" or "heldout"; None: decided by a hash of the id
+
+    @property
+    def heldout(self) -> bool:
+        """Kept out of calibration: thresholds are never chosen on these questions."""
+        if self.split is not None:
+            return self.split == "heldout"
+        return int(hashlib.sha256(self.id.encode()).hexdigest(), 16) % HELDOUT_SHARE == 0
 
     @property
     def document_ids(self) -> tuple[str, ...]:
@@ -129,6 +142,9 @@ def parse_line(line: str, where: str = "<line>") -> Question:
         raise DatasetError(f"{where}: field 'reference_answer' must be a non-empty string or null, got {_kind(reference)}")
     evidence = _evidence(data["evidence"], where)
     documents = _documents(data.get("documents", []), where)
+    split = data.get("split")
+    if split is not None and split not in SPLITS:
+        raise DatasetError(f"{where}: field 'split' must be one of {', '.join(SPLITS)}, got {split!r}")
     if answerable:
         if reference is None:
             raise DatasetError(f"{where}: answerable question {qid!r} has no reference_answer")
@@ -141,7 +157,7 @@ def parse_line(line: str, where: str = "<line>") -> Question:
             raise DatasetError(f"{where}: unanswerable question {qid!r} must have reference_answer null")
         if evidence:
             raise DatasetError(f"{where}: unanswerable question {qid!r} must have no evidence")
-    return Question(qid, question, answerable, category, reference, evidence, documents)
+    return Question(qid, question, answerable, category, reference, evidence, documents, split)
 
 
 def locate(quote: str, text: str) -> tuple[int, int] | None:

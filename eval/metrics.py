@@ -357,6 +357,39 @@ def abstention_scores(abstained: Sequence[bool], answerable: Sequence[bool]) -> 
     }
 
 
+def outcome(abstained: bool, flagged: bool) -> str:
+    """What the service did with a question: "refused", "flagged" (answered, but with a flag
+    such as premise_not_supported) or "answered"."""
+    return "refused" if abstained else "flagged" if flagged else "answered"
+
+
+OUTCOMES = ("answered", "flagged", "refused")
+
+
+def confusion(rows: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Counts of outcomes per group: ``rows`` of (group, outcome), e.g. (category, "refused")."""
+    table: dict[str, dict[str, int]] = {}
+    for group, result in rows:
+        table.setdefault(group, dict.fromkeys(OUTCOMES, 0))[result] += 1
+    return table
+
+
+def refusal_scores(outcomes: Sequence[str], answerable: Sequence[bool]) -> dict[str, float | None]:
+    """Refused-or-flagged quality: the share of unanswerable questions refused or flagged
+    (``caught_rate``), of answerable ones refused (``false_refusal_rate``) and flagged
+    (``false_flag_rate``)."""
+    if len(outcomes) != len(answerable):
+        raise ValueError("outcomes and answerable differ in length")
+    pairs = list(zip(outcomes, answerable))
+    unanswerable = [o for o, ok in pairs if not ok]
+    answered = [o for o, ok in pairs if ok]
+    return {
+        "caught_rate": _ratio(sum(1 for o in unanswerable if o != "answered"), len(unanswerable)),
+        "false_refusal_rate": _ratio(sum(1 for o in answered if o == "refused"), len(answered)),
+        "false_flag_rate": _ratio(sum(1 for o in answered if o == "flagged"), len(answered)),
+    }
+
+
 def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 

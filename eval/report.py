@@ -32,6 +32,8 @@ SERVICE_ROWS = [
     ("abstention_precision", "abstention precision"),
     ("abstention_recall", "abstention recall"),
     ("false_abstention_rate", "false abstention rate"),
+    ("caught_rate", "unanswerable refused or flagged"),
+    ("false_flag_rate", "answerable flagged"),
     ("error_rate", "error rate"),
     ("latency_p50_ms", "ask latency p50 (ms)"),
     ("latency_p95_ms", "ask latency p95 (ms)"),
@@ -186,6 +188,7 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
         lines += render_generation(summary["generation"])
         lines += ["", "Shares of sentences are pooled over all generated sentences (kept + dropped); the fallback "
                   "rate is over the questions that asked for a generated answer."]
+    lines += _abstention_section(summary)
     lines += ["", "## By category", ""]
     by_cat: Mapping[str, Mapping[str, Mapping[str, Any]]] = summary.get("by_category", {})
     cat_header = ["category", "n", "recall@5", "MRR", "citation validity", "citation precision", "F1",
@@ -212,6 +215,30 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     if notes:
         lines += ["## Notes", "", *(f"- {n}" for n in notes), ""]
     return "\n".join(lines)
+
+
+def _abstention_section(summary: Mapping[str, Any]) -> list[str]:
+    """Refusals on the held-out and calibration parts, and what was done with each kind of question."""
+    lines = ["", "## Refusals", ""]
+    split = summary.get("abstention_by_split") or {}
+    keys = [("questions", "questions"), ("abstention_precision", "abstention precision"),
+            ("abstention_recall", "abstention recall"), ("caught_rate", "unanswerable refused or flagged"),
+            ("false_abstention_rate", "answerable refused (false abstention)"),
+            ("false_flag_rate", "answerable flagged")]
+    names = [n for n in ("heldout", "calibration") if n in split]
+    if names:
+        rows = [[label, *(fmt(split[n].get(key)) if key != "questions" else str(split[n].get(key, 0)) for n in names)]
+                for key, label in keys]
+        lines += _table(["", *(("held out (never used to choose thresholds)" if n == "heldout" else n) for n in names)], rows)
+        lines.append("")
+    table = summary.get("confusion") or {}
+    if table:
+        lines += _table(["question kind", "answered", "answered, flagged", "refused"],
+                        [[kind, *(str(counts.get(o, 0)) for o in ("answered", "flagged", "refused"))]
+                         for kind, counts in sorted(table.items())])
+        lines += ["", "A flag (premise_not_supported) answers with what the text says and states that the named "
+                  "documents never mention what the question assumes."]
+    return lines
 
 
 def _short(text: str, limit: int = 240) -> str:

@@ -38,11 +38,14 @@ from eval.metrics import (
     citation_precision,
     citation_recall,
     cited_sentence_share,
+    confusion,
     covers,
     embedding_similarity,
     is_valid_citation,
     latency_summary,
+    outcome,
     overlaps,
+    refusal_scores,
     retrieval_scores,
     strip_citation_markers,
     token_f1,
@@ -74,6 +77,7 @@ class RunOptions:
     ask_top_k: int | None = None
     progress: bool = True
     answer_mode: str | None = None  # "extractive" | "generative" | "auto"; None: the service's default
+    filters: dict[str, Any] | None = None  # passed to ask and search, e.g. {"in_force": True, "as_of": "2024-06-01"}
 
 
 @dataclass
@@ -93,8 +97,10 @@ class Service(Protocol):
 
     notes: list[str]
 
-    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]: ...
-    def search(self, query: str, top_k: int) -> list[dict[str, Any]]: ...
+    def ask(
+        self, question: str, top_k: int | None, mode: str | None = None, filters: dict[str, Any] | None = None
+    ) -> dict[str, Any]: ...
+    def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
     def text(self, document_id: str) -> str | None: ...
     def mode_searcher(self, mode: str) -> Any: ...
     def close(self) -> None: ...
@@ -127,13 +133,15 @@ class InProcessService:
         }
         return service
 
-    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
+    def ask(
+        self, question: str, top_k: int | None, mode: str | None = None, filters: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The pipeline's answer as the JSON shape of ``POST /ask``."""
-        return answer_json(self.pipeline.ask(question, top_k=top_k, mode=mode))
+        return answer_json(self.pipeline.ask(question, top_k=top_k, filters=filters, mode=mode))
 
-    def search(self, query: str, top_k: int) -> list[dict[str, Any]]:
+    def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The pipeline's hybrid search results as dicts."""
-        return [passage_dict(p) for p in self.pipeline.search(query, top_k=top_k)]
+        return [passage_dict(p) for p in self.pipeline.search(query, top_k=top_k, filters=filters)]
 
     def text(self, document_id: str) -> str | None:
         """The normalized text of a document, or ``None`` when the service does not hold it."""
@@ -165,18 +173,26 @@ class HttpService:
         self.notes: list[str] = []
         self._texts: dict[str, str | None] = {}
 
-    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
+    def ask(
+        self, question: str, top_k: int | None, mode: str | None = None, filters: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {"question": question}
         if top_k is not None:
             body["top_k"] = top_k
         if mode is not None:
             body["mode"] = mode
+        if filters:
+            body["filters"] = filters
         response = self.client.post("/ask", json=body)
         response.raise_for_status()
         return dict(response.json())
 
-    def search(self, query: str, top_k: int, mode: str | None = None) -> list[dict[str, Any]]:
+    def search(
+        self, query: str, top_k: int, filters: dict[str, Any] | None = None, mode: str | None = None
+    ) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"query": query, "top_k": top_k}
+        if filters:
+            body["filters"] = filters
         if mode is not None:
             body["mode"] = mode
         response = self.client.post("/search", json=body)
@@ -297,6 +313,7 @@ def evaluate_question(
     search_k: int = SEARCH_K,
     ask_top_k: int | None = None,
     answer_mode: str | None = None,
+    filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything measured for one question: answer, citations, retrieval, baselines, metrics."""
     result: dict[str, Any] = {
@@ -304,6 +321,7 @@ def evaluate_question(
         "category": question.category,
         "question": question.question,
         "answerable": question.answerable,
+        "heldout": question.heldout,
         "reference_answer": question.reference_answer,
         "error": None,
     }
@@ -311,10 +329,10 @@ def evaluate_question(
         gold, missing = gold_for(question, service.text)
         result.update({"gold": [list(s) for s in gold], "unlocated_evidence": missing})
         began = time.perf_counter()
-        reply = service.ask(question.question, ask_top_k, answer_mode)
+        reply = service.ask(question.question, ask_top_k, answer_mode, filters)
         result["latency_ms"] = (time.perf_counter() - began) * 1000
         began = time.perf_counter()
-        passages = service.search(question.question, search_k)
+        passages = service.search(question.question, search_k, filters)
         result["search_latency_ms"] = (time.perf_counter() - began) * 1000
     except Exception as exc:  # one failing question must not stop the run
         result.update({"error": f"{type(exc).__name__}: {exc}", "abstained": None, "answer": None, "citations": []})
@@ -358,9 +376,14 @@ def _answer_metrics(
     similarity = None
     if answerable and embed is not None:
         similarity = 0.0 if not prediction else embedding_similarity(prediction, reference, embed)
+    flags = [str(f) for f in reply.get("flags") or []]
     return {
         "answer": answer,
         "abstained": abstained,
+        "abstain_reason": reply.get("abstain_reason"),
+        "flags": flags,
+        "warnings": list(reply.get("warnings") or []),
+        "outcome": outcome(abstained, bool(flags)),
         "correct_abstention": float(abstained != answerable),
         "timings_ms": reply.get("timings_ms", {}),
         "citations": citations,
@@ -400,6 +423,13 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
     n_cites = sum(r.get("n_citations", 0) for r in ok)
     service["citation_validity"] = sum(r.get("n_valid_citations", 0) for r in ok) / n_cites if n_cites else None
     service.update(abstention_scores([bool(r["abstained"]) for r in ok], [bool(r["answerable"]) for r in ok]))
+    service.update(refusal_scores([r["outcome"] for r in ok], [bool(r["answerable"]) for r in ok]))
+    parts: dict[str, Any] = {}
+    for name, chosen in (("heldout", [r for r in ok if r.get("heldout")]), ("calibration", [r for r in ok if not r.get("heldout")])):
+        part: dict[str, Any] = {"questions": len(chosen)}
+        part.update(abstention_scores([bool(r["abstained"]) for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        part.update(refusal_scores([r["outcome"] for r in chosen], [bool(r["answerable"]) for r in chosen]))
+        parts[name] = part
     service["error_rate"] = (len(results) - len(ok)) / len(results) if results else None
     for prefix, key in (("latency", "latency_ms"), ("search_latency", "search_latency_ms")):
         for stat, value in latency_summary([r[key] for r in ok if r.get(key) is not None]).items():
@@ -423,6 +453,10 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
         "service": service,
         "baselines": baselines,
         "by_category": by_category,
+        "abstention_by_split": parts,
+        "confusion": confusion(
+            (("answerable: " if r["answerable"] else "unanswerable: ") + r["category"], r["outcome"]) for r in ok
+        ),
     }
 
 
@@ -475,7 +509,9 @@ def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
         embed = make_embedder(settings.embedding_model)
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
         results = [
-            evaluate_question(q, service, baselines, embed, options.search_k, options.ask_top_k, options.answer_mode)
+            evaluate_question(
+                q, service, baselines, embed, options.search_k, options.ask_top_k, options.answer_mode, options.filters
+            )
             for q in bar
         ]
     finally:

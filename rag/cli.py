@@ -27,6 +27,10 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
         filters["date_from"] = args.date_from
     if args.date_to:
         filters["date_to"] = args.date_to
+    if args.in_force:
+        filters["in_force"] = True
+    if args.as_of:
+        filters["as_of"] = args.as_of
     for item in args.filter or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
@@ -45,6 +49,10 @@ def _add_query_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--doc-type", dest="doc_type", action="append", help="only this type, e.g. law (repeatable)")
     parser.add_argument("--date-from", help="only documents dated on or after YYYY-MM-DD")
     parser.add_argument("--date-to", help="only documents dated on or before YYYY-MM-DD")
+    parser.add_argument("--in-force", dest="in_force", action="store_true",
+                        help="only documents in force (never revoked, superseded or not yet applicable ones)")
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                        help="as the documents stood on this date: later ones and ones revoked by then left out")
     parser.add_argument("--filter", action="append", metavar="KEY=VALUE", help="any metadata field (repeatable)")
     parser.add_argument("--json", action="store_true", help="print JSON (the same structure as the HTTP API)")
 
@@ -158,7 +166,7 @@ def cmd_ingest(args, settings) -> int:
 def cmd_documents(args, settings) -> int:
     total, docs = _pipeline(settings).list_documents(0, 100000)
     if args.json:
-        print(json.dumps([asdict(d) for d in docs], indent=2, ensure_ascii=False))
+        print(json.dumps([_document_json(d) for d in docs], indent=2, ensure_ascii=False))
         return 0
     if not docs:
         print(f"no documents in {settings.data_dir}; add some with `rag ingest PATH`")
@@ -166,8 +174,31 @@ def cmd_documents(args, settings) -> int:
     width = max(len(d.id) for d in docs)
     for d in docs:
         print(f"{d.id:<{width}}  {d.chunk_count:5d} chunks  {d.title}")
+        if d.status is not None:
+            print(f"{'':<{width}}  {_status_line(d.status)}")
     print(f"{total} documents")
     return 0
+
+
+def _document_json(d) -> dict:
+    info = {k: v for k, v in asdict(d).items() if k != "status"}
+    info.update(d.status.to_dict() if d.status is not None else {})
+    return info
+
+
+def _status_line(status) -> str:
+    """"revoked (2025-01-20, by ...) · dated 2023-10-30" for the documents listing."""
+    state = status.status or "status unknown"
+    details = [x for x in (status.revoked_on, f"by {status.revoked_by}" if status.revoked_by else None,
+                           f"by {status.superseded_by}" if status.superseded_by else None) if x]
+    if details:
+        state += f" ({', '.join(details)})"
+    dates = [f"dated {status.date}"] if status.date else []
+    if status.effective_from:
+        dates.append(f"in force from {status.effective_from}")
+    if status.applies_from and status.applies_from != status.effective_from:
+        dates.append(f"applies from {status.applies_from}")
+    return "  ·  ".join([state, *dates])
 
 
 def cmd_delete(args, settings) -> int:
@@ -198,7 +229,7 @@ def cmd_search(args, settings) -> int:
     if not results:
         print("no passages match")
     for i, p in enumerate(results, 1):
-        print(f"{i}. {p.title}  [{p.document_id}]\n   {_where(p)}  score {p.score:.4f}")
+        print(f"{i}. {p.title}  [{p.document_id}]{_state(p)}\n   {_where(p)}  score {p.score:.4f}")
         print(textwrap.indent(textwrap.fill(" ".join(p.text.split())[:600], 100), "   "))
         print()
     return 0
@@ -215,10 +246,12 @@ def cmd_ask(args, settings) -> int:
     if answer.dropped:
         print(f"note: {len(answer.dropped)} generated sentence(s) failed verification and were left out", file=sys.stderr)
     print(textwrap.fill(answer.answer, 100))
+    for warning in answer.warnings:
+        print(f"warning: {warning}")
     if answer.citations:
         print("\nSources")
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title}\n      {_where(c)}  ({c.document_id})")
+            print(f"  [{c.n}] {c.title}{_state(c)}\n      {_where(c)}  ({c.document_id})")
     elif answer.passages:
         print("\nClosest passages (not an answer)")
         for p in answer.passages[:3]:
@@ -254,6 +287,12 @@ def cmd_eval(args, settings) -> int:
     eval_args = parser.parse_args(args.eval_args)
     eval_args.data_dir = args.data_dir
     return int(evaluation.run(eval_args))
+
+
+def _state(item) -> str:
+    """" (revoked, 2023-10-30)": the status and date of a passage's or citation's document."""
+    known = [x for x in (item.status, item.date) if x]
+    return f"  ({', '.join(known)})" if known else ""
 
 
 # One model thread per question: the lexical search runs beside it (see rag/retrieval.py).

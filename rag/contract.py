@@ -66,6 +66,10 @@ class PipelineProtocol(Protocol):
         """``mode``: which answerer (None: ``settings.answering.mode``)."""
         ...
 
+    def understand(self, question: str) -> dict[str, Any]:
+        """What a question names: ``{documents, jurisdictions, provisions, not_in_corpus}``."""
+        ...
+
     def ask_stream(
         self, question: str, top_k: int | None = None, filters: dict | None = None, mode: str | None = None
     ) -> Generator[AnswerEvent, None, None]:

@@ -35,6 +35,8 @@ from typing import Any
 from .answering import (
     Answerer,
     AnswerEvent,
+    CitationsEvent,
+    DeltaEvent,
     DoneEvent,
     ExtractiveAnswerer,
     PassagesEvent,
@@ -45,9 +47,11 @@ from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
 from .generation import GenerativeAnswerer, ModelWriter
+from .grounding import Grounding
 from .indexing import Indexer, IngestReport
 from .loading import Limits
 from .retrieval import Retriever
+from .status import DocumentStatus, StatusBook, resolve_status_filters
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Answer, Document, DocumentInfo, Passage
@@ -92,6 +96,7 @@ class Pipeline:
         except BaseException:
             self.close()
             raise
+        self.status = StatusBook(self.store)
 
     # ------------------------------------------------------------ opening
 
@@ -136,7 +141,9 @@ class Pipeline:
     # ------------------------------------------------------------ writing
 
     def ingest(self, paths: list[Path], metadata: dict | None = None, progress: bool = False) -> IngestReport:
-        return self.indexer.ingest_paths([Path(p) for p in paths], metadata, progress)
+        report = self.indexer.ingest_paths([Path(p) for p in paths], metadata, progress)
+        self.status.refresh()  # a revocation stated in a new document marks an older one
+        return report
 
     def ensure_corpus(self, progress: bool = False) -> IngestReport | None:
         """Ingest the built-in corpus when the index holds no documents."""
@@ -146,15 +153,18 @@ class Pipeline:
 
     def add_document(self, document: Document) -> tuple[AddStatus, DocumentInfo]:
         status = self.indexer.add_document(document)
+        self.status.refresh()
         return status, self.get_document(document.id)
 
     def delete(self, document_id: str) -> None:
         if not self.indexer.delete(document_id):
             raise DocumentNotFound(document_id)
+        self.status.refresh()
 
     def reindex(self, progress: bool = False) -> IngestReport:
         report = self.indexer.rebuild(progress)
         self.store.set_meta("index_name", self.index_name)
+        self.status.refresh()
         return report
 
     # ------------------------------------------------------------ reading
@@ -163,13 +173,22 @@ class Pipeline:
         if offset < 0 or limit < 1:
             raise InvalidInput("offset must be >= 0 and limit >= 1")
         total, rows = self.store.document_rows(offset, limit)
-        return total, [_info(r) for r in rows]
+        statuses = self.status.all()
+        return total, [_info(r, statuses.get(r["id"])) for r in rows]
 
     def get_document(self, document_id: str) -> DocumentInfo:
         row = self.store.document_row(document_id)
         if row is None:
             raise DocumentNotFound(document_id)
-        return _info(row)
+        return _info(row, self.status.get(document_id))
+
+    def statuses(self) -> dict[str, DocumentStatus]:
+        """The status and dates of every stored document (see ``rag.status``)."""
+        return self.status.all()
+
+    def understand(self, question: str) -> dict[str, Any]:
+        """What a question names: documents, jurisdictions, provisions (see ``rag.understanding``)."""
+        return self.status.refresh().lexicon.understand(self._validate(question, "question")).to_dict()
 
     def get_text(self, document_id: str) -> str:
         text = self.store.text_of(document_id)
@@ -205,9 +224,10 @@ class Pipeline:
     def search(self, query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]:
         query = self._validate(query, "query")
         top_k = self._top_k(top_k, self.settings.search_top_k)
-        ranked, _ = self.retriever.rank(query, filters, mode)
+        statuses = self.status.all()
+        ranked, _ = self.retriever.rank(query, resolve_status_filters(filters, statuses), mode)
         passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
-        return passages
+        return with_status(passages, statuses)
 
     def answer_mode(self, mode: str | None) -> Answerer:
         """The answerer ``mode`` names (None: ``settings.answering.mode``; auto: generative when a
@@ -246,28 +266,50 @@ class Pipeline:
             embed_ms.append(_ms(begun))
             return vector
 
-        ranked, vector = self.retriever.rank(question, filters, embed=embed)
+        facts = self.status.refresh()
+        understood = facts.lexicon.understand(question)
+        ranked, vector = self.retriever.rank(question, resolve_status_filters(filters, facts.statuses), embed=embed)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
+        passages = with_status(passages, facts.statuses)
         assert vector is not None  # hybrid ranking always embeds the question
         timings["embed_ms"] = embed_ms[0]
         timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
         yield PassagesEvent(passages)
         mark = time.perf_counter()
-        retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
-        for event in answerer.stream(question, retrieved):
-            if isinstance(event, DoneEvent):
-                timings["answer_ms"] = _ms(mark)
-                timings["total_ms"] = _ms(started)
-                yield DoneEvent(replace(event.answer, timings_ms={**event.answer.timings_ms, **timings}))
-                return
-            yield event
+        grounding = Grounding(self.store, facts)
+        decided = grounding.before(question, understood, passages)  # status questions, named things the corpus lacks
+        if decided is None:
+            retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
+            drafted_parts: list[str] = []
+            for event in answerer.stream(question, retrieved):
+                if isinstance(event, DeltaEvent):
+                    drafted_parts.append(event.text)
+                elif isinstance(event, DoneEvent):
+                    drafted = replace(event.answer, citations=with_status(event.answer.citations, facts.statuses))
+            decided = grounding.after(question, understood, drafted, drafted_parts)
+        answer, parts = decided
+        for index, part in enumerate(parts):
+            yield DeltaEvent(index, part)
+        yield CitationsEvent(answer.citations)
+        timings["answer_ms"] = _ms(mark)
+        timings["total_ms"] = _ms(started)
+        yield DoneEvent(replace(answer, timings_ms={**answer.timings_ms, **timings}, understood=understood.to_dict()))
 
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-def _info(row: sqlite3.Row) -> DocumentInfo:
+def with_status(items: list, statuses: dict[str, DocumentStatus]) -> list:
+    """Passages or citations carrying their document's status and date."""
+    out = []
+    for item in items:
+        known = statuses.get(item.document_id)
+        out.append(replace(item, status=known.status, date=known.date) if known else item)
+    return out
+
+
+def _info(row: sqlite3.Row, status: DocumentStatus | None = None) -> DocumentInfo:
     pages = json.loads(row["pages"])
     metadata = json.loads(row["metadata"])
     return DocumentInfo(
@@ -280,4 +322,5 @@ def _info(row: sqlite3.Row) -> DocumentInfo:
         char_count=int(row["char_count"]),
         page_count=len({p[0] for p in pages}) or int(metadata.get("page_count", 0) or 0),
         ingested_at=row["ingested_at"],
+        status=status,
     )

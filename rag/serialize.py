@@ -13,7 +13,7 @@ __all__ = ["passage_json", "citation_json", "answer_json"]
 def passage_json(p: Passage) -> dict[str, Any]:
     return {
         "document_id": p.document_id, "title": p.title, "section": p.section, "page": p.page,
-        "start": p.start, "end": p.end, "text": p.text, "score": float(p.score),
+        "start": p.start, "end": p.end, "text": p.text, "score": float(p.score), "status": p.status, "date": p.date,
     }
 
 
@@ -32,4 +32,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "dropped": [asdict(d) for d in answer.dropped],
         "fallback_reason": answer.fallback_reason,
         "timings_ms": {str(k): float(v) for k, v in answer.timings_ms.items()},
+        "abstain_reason": answer.abstain_reason,
+        "warnings": list(answer.warnings),
+        "flags": list(answer.flags),
+        "understood": dict(answer.understood),
     }

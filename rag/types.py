@@ -7,7 +7,10 @@ text), end exclusive, so ``document.text[start:end]`` is the span.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .status import DocumentStatus
 
 # What storing a document did: a new id, new content under a known id, or the same content again (a no-op).
 AddStatus = Literal["added", "updated", "unchanged"]
@@ -91,6 +94,8 @@ class Passage:
     score: float
     chunk_ids: tuple[str, ...] = ()
     kind: str = "body"
+    status: str | None = None  # the document's status (in force, revoked, ...), see rag.status
+    date: str | None = None  # the document's date, ISO
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Citation:
     end: int
     quote: str
     score: float
+    status: str | None = None  # the cited document's status (in force, revoked, ...), see rag.status
+    date: str | None = None  # the cited document's date, ISO
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,10 @@ class Answer:
     mode: str = "extractive"  # what produced the answer: extractive | generative
     dropped: list[DroppedSentence] = field(default_factory=list)
     fallback_reason: str | None = None  # why a generated answer was asked for and the extractive one returned
+    warnings: list[str] = field(default_factory=list)  # e.g. a cited document has been revoked
+    flags: list[str] = field(default_factory=list)  # e.g. premise_not_supported
+    abstain_reason: str | None = None  # why the service refused, when it did
+    understood: dict[str, Any] = field(default_factory=dict)  # what the question names, see rag.understanding
 
 
 @dataclass(frozen=True)
@@ -142,3 +153,4 @@ class DocumentInfo:
     char_count: int
     page_count: int
     ingested_at: str  # ISO 8601, UTC
+    status: DocumentStatus | None = None  # status and dates, from the catalogue and the corpus text

@@ -350,6 +350,21 @@ class DocumentStore:
             ))
         return out
 
+    def section_at(self, document_id: str, offset: int) -> tuple[str | None, int | None]:
+        """The finest section path and the page of the character at ``offset``."""
+        with self.connection() as db:
+            row = db.execute(
+                'SELECT section, page, sentences FROM chunks WHERE document_id = ? AND start <= ? AND "end" > ? '
+                "ORDER BY ordinal LIMIT 1",
+                (document_id, offset, offset),
+            ).fetchone()
+        if row is None:
+            return None, None
+        for sentence in _unpack_sentences(row["sentences"]):
+            if sentence.start <= offset < sentence.end:
+                return sentence.section or row["section"], sentence.page if sentence.page is not None else row["page"]
+        return row["section"], row["page"]
+
     def iter_documents(self) -> Iterator[Document]:
         with self.connection() as db:
             ids = [r["id"] for r in db.execute("SELECT id FROM documents ORDER BY id")]

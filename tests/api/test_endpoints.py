@@ -82,7 +82,11 @@ def test_list_documents_paged(client, corpus_ids):
     beyond = client.get("/documents", params={"offset": 10_000}).json()
     assert beyond["documents"] == [] and beyond["total"] == everything["total"]
     doc = first["documents"][0]
-    assert set(doc) == {"id", "title", "source", "sha256", "metadata", "chunk_count", "char_count", "page_count", "ingested_at"}
+    assert set(doc) == {"id", "title", "source", "sha256", "metadata", "chunk_count", "char_count", "page_count", "ingested_at",
+                        "status", "status_basis", "date", "effective_from", "applies_from", "revoked_on", "revoked_by",
+                        "superseded_by", "status_evidence", "applications"}
+    assert doc["status"] == "non-binding" and doc["status_basis"] == "document type"  # the news reports
+    assert doc["date"] == doc["metadata"]["date"]
 
 
 @pytest.mark.parametrize("params, field", [({"limit": 0}, "limit"), ({"limit": 10_000}, "limit"), ({"offset": -1}, "offset"), ({"limit": "many"}, "limit")])
@@ -268,7 +272,7 @@ def test_upload_too_large(client, server, expect_error):
 def test_search(client, check, corpus_ids):
     results = client.post("/search", json={"query": "Li Qiang international cooperation on AI governance"}).json()["results"]
     assert results
-    assert set(results[0]) == {"document_id", "title", "section", "page", "start", "end", "text", "score"}
+    assert set(results[0]) == {"document_id", "title", "section", "page", "start", "end", "text", "score", "status", "date"}
     check.passages(client, results)
     one = client.post("/search", json={"query": "semiconductor export restrictions", "top_k": 1}).json()["results"]
     assert len(one) == 1
@@ -301,7 +305,8 @@ def test_ask(client, check, corpus_ids):
     assert not answer["abstained"]
     check.answer(client, answer)
     assert corpus_ids[MUSK] in {c["document_id"] for c in answer["citations"]}
-    assert set(answer["citations"][0]) == {"n", "document_id", "title", "section", "page", "start", "end", "quote", "score"}
+    assert set(answer["citations"][0]) == {"n", "document_id", "title", "section", "page", "start", "end", "quote", "score",
+                                           "status", "date"}
 
 
 def test_ask_with_filters(client, check, corpus_ids):
@@ -362,3 +367,70 @@ def test_malformed_json(client, expect_error):
     expect_error(client.post("/ask", content=b'["a list"]', headers=headers), 422, "validation_error")
     expect_error(client.post("/search", json={"query": "", "top_k": 5}), 400, "invalid_input")
     expect_error(client.post("/search", json={"query": "AI", "top_k": 101}), 422, "validation_error")
+
+
+def test_status_and_dates_over_http(client, check, expect_error):
+    marker = uuid.uuid4().hex[:6]
+    lanes = {
+        "title": f"Executive Order 19001: Robot Lanes {marker}",
+        "text": "Section 1. Purpose. Delivery robots shall use the robot lanes painted on every avenue.\n\n"
+        "Sec. 2. Lanes. Each city shall paint robot lanes at least two metres wide on its main avenues.",
+        "metadata": {"doc_type": "executive_order", "jurisdiction": "FD", "date": "2024-01-10"},
+    }
+    parking = {
+        "title": f"Executive Order 19002: Robot Parking {marker}",
+        "text": "Section 1. Parking. Delivery robots shall park in marked bays only.\n\n"
+        f"Sec. 2. Revocation. Executive Order 19001 of January 10, 2024 (Robot Lanes {marker}), is hereby revoked.",
+        "metadata": {"doc_type": "executive_order", "jurisdiction": "FD", "date": "2025-03-01"},
+    }
+    first = client.post("/documents", json=lanes).json()["document"]
+    assert first["status"] == "in force" and first["status_basis"] == "document type"
+    second = client.post("/documents", json=parking).json()["document"]
+    try:
+        revoked = client.get(f"/documents/{first['id']}").json()
+        assert revoked["status"] == "revoked" and revoked["status_basis"] == "text"
+        assert revoked["revoked_on"] == "2025-03-01" and revoked["revoked_by"] == parking["title"]
+        (evidence,) = revoked["status_evidence"]
+        assert evidence["document_id"] == second["id"] and evidence["quote"].endswith("is hereby revoked.")
+        assert check.text(client, second["id"])[evidence["start"]:evidence["end"]] == evidence["quote"]
+        listed = {d["id"]: d for d in client.get("/documents", params={"limit": 500}).json()["documents"]}
+        assert listed[first["id"]]["status"] == "revoked" and listed[second["id"]]["status"] == "in force"
+
+        both = {"document_ids": [first["id"], second["id"]]}
+        search = client.post("/search", json={"query": "delivery robots", "filters": {**both, "in_force": True}}).json()
+        assert {r["document_id"] for r in search["results"]} == {second["id"]}
+        assert all(r["status"] == "in force" and r["date"] == "2025-03-01" for r in search["results"])
+        earlier = client.post("/search", json={"query": "delivery robots", "filters": {**both, "as_of": "2024-06-01"}}).json()
+        assert {r["document_id"] for r in earlier["results"]} == {first["id"]}
+
+        answer = client.post("/ask", json={"question": "How wide must the robot lanes be under Executive Order 19001?",
+                                           "filters": {"document_ids": [first["id"]]}}).json()
+        check.answer(client, answer)
+        assert not answer["abstained"]
+        assert answer["citations"][0]["status"] == "revoked" and answer["citations"][0]["date"] == "2024-01-10"
+        assert answer["warnings"] and "revoked on 2025-03-01" in answer["warnings"][0]
+        assert "which was revoked on 2025-03-01" in answer["answer"]
+        assert answer["citations"][-1]["document_id"] == second["id"]  # the revoking sentence, cited
+        assert answer["understood"]["documents"][0]["document_id"] == first["id"]
+
+        status = client.post("/ask", json={"question": "Is Executive Order 19001 still in force?"}).json()
+        check.answer(client, status)
+        assert "was revoked on 2025-03-01" in status["answer"] and status["citations"][0]["document_id"] == second["id"]
+
+        expect_error(client.post("/search", json={"query": "robots", "filters": {"in_force": "sometimes"}}), 422,
+                     "validation_error")
+        expect_error(client.post("/ask", json={"question": "robots?", "filters": {"as_of": "2024-13-01"}}), 400,
+                     "invalid_input")
+    finally:
+        for doc in (first, second):
+            assert client.delete(f"/documents/{doc['id']}").status_code == 204
+            check.forget(doc["id"])
+
+
+def test_refusals_say_why(client):
+    answer = client.post("/ask", json={"question": "What does Japan's AI Promotion Act require of companies?"}).json()
+    assert answer["abstained"] and answer["abstain_reason"] == "not_in_corpus"
+    assert answer["answer"].startswith("The corpus does not include Japan's AI Promotion Act; the closest")
+    assert "Japan's AI Promotion Act" in answer["understood"]["not_in_corpus"]
+    search = client.post("/search", json={"query": "What did Musk say about China?"}).json()
+    assert search["understood"]["jurisdictions"] == ["china"]

@@ -49,8 +49,12 @@ class ScriptedService:
 
     def __init__(self, broken_citation: bool = False):
         self.broken = broken_citation
+        self.filters_seen: list[Any] = []
 
-    def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
+    def ask(
+        self, question: str, top_k: int | None, mode: str | None = None, filters: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        self.filters_seen.append(filters)
         if "tax" in question:
             return {"answer": "Not in the documents.", "abstained": True, "citations": [], "passages": []}
         needle = "It enters into force on 1 August 2024." if "force" in question else "Member states designate a national authority."
@@ -59,7 +63,8 @@ class ScriptedService:
         cite = {"n": 1, "document_id": DOC, "start": start, "end": end, "quote": quote}
         return {"answer": f"{needle} [1]", "abstained": False, "citations": [cite], "passages": []}
 
-    def search(self, query: str, top_k: int) -> list[dict[str, Any]]:
+    def search(self, query: str, top_k: int, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        self.filters_seen.append(filters)
         first = (0, 57)  # "The regulation applies ..." sentence
         date = _sentence(TEXT, "It enters into force on 1 August 2024.")
         order = [date, first] if "force" in query else [first, date]
@@ -131,13 +136,30 @@ def test_summary_report_and_gate(tmp_path: Path):
 
 def test_one_failing_question_does_not_stop_the_run():
     class Broken(ScriptedService):
-        def ask(self, question: str, top_k: int | None, mode: str | None = None) -> dict[str, Any]:
+        def ask(
+            self, question: str, top_k: int | None, mode: str | None = None, filters: dict[str, Any] | None = None
+        ) -> dict[str, Any]:
             raise RuntimeError("boom")
 
     result = evaluate_question(Q_DATE, Broken(), {}, embed=None)
     assert result["error"] == "RuntimeError: boom"
     summary = summarize([result, evaluate_question(Q_OUT, ScriptedService(), {}, None)])
     assert summary["errors"] == 1 and summary["service"]["error_rate"] == 0.5
+
+
+def test_refusals_are_reported_by_split_and_kind(tmp_path: Path):
+    service = ScriptedService()
+    held_out = Question("q9", "What tax applies?", False, "out_of_scope", None, (), split="heldout")
+    results = [evaluate_question(q, service, {}, None, filters={"in_force": True}) for q in (Q_DATE, Q_FINE, Q_OUT, held_out)]
+    assert service.filters_seen and all(f == {"in_force": True} for f in service.filters_seen)
+    assert [r["outcome"] for r in results] == ["answered", "answered", "refused", "refused"]
+    summary = summarize(results)
+    assert summary["abstention_by_split"]["heldout"]["questions"] == 1
+    assert summary["abstention_by_split"]["heldout"]["caught_rate"] == 1.0
+    assert summary["confusion"]["unanswerable: out_of_scope"] == {"answered": 0, "flagged": 0, "refused": 2}
+    assert summary["service"]["false_refusal_rate"] == 0.0
+    text = write_report(results, {**summary, "dataset": "toy"}, tmp_path / "report")["report"].read_text()
+    assert "## Refusals" in text and "| unanswerable: out_of_scope | 0 | 0 | 2 |" in text
 
 
 # ---------------------------------------------------------------- selection and gate

@@ -28,7 +28,9 @@ def test_news_question_cites_the_report(news_pipeline):
 def test_news_false_premise_abstains(news_pipeline):
     answer = news_pipeline.ask("What penalties does the EU AI Act set for jaywalking?")
     assert answer.abstained and answer.citations == []
-    assert "do not answer" in answer.answer
+    # the built-in corpus holds two news reports: the AI Act is not in it, and the answer says so
+    assert answer.answer.startswith("The corpus does not include the EU AI Act; the closest documents are")
+    assert answer.abstain_reason == "not_in_corpus"
     assert answer.passages, "the closest passages are still returned"
 
 
@@ -63,11 +65,7 @@ def test_provision_questions_land_on_the_operative_text(corpus_pipeline, questio
     "question",
     [
         "What penalties does the EU AI Act set for jaywalking?",
-        pytest.param(
-            "What does South Korea's AI Basic Act require of high-impact AI operators?",
-            marks=pytest.mark.xfail(strict=True, reason="known weakness: every word of the question is common and "
-                                    "used in the corpus, so only the weak evidence score can refuse it"),
-        ),
+        "What does South Korea's AI Basic Act require of high-impact AI operators?",
         "What is the speed limit for autonomous trucks on German motorways?",
         "Which fines does the Colorado AI act set for jaywalking by robots?",
     ],

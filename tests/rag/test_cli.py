@@ -47,12 +47,27 @@ def test_ask_json_has_the_api_shape_and_checkable_citations(data_dir):
         assert texts[doc_id][citation["start"]:citation["end"]] == citation["quote"]
 
 
+def test_status_filters_on_the_command_line(data_dir):
+    out = rag("search", "China AI cooperation", "--in-force", "--json", data_dir=data_dir)
+    results = json.loads(out.stdout)["results"]
+    assert results and all(r["status"] == "non-binding" for r in results)
+    before = json.loads(rag("search", "China AI cooperation", "--as-of", "2024-01-01", "--json", data_dir=data_dir).stdout)
+    assert {r["document_id"] for r in before["results"]} == {"news__musk-china-ai-cooperation-2023.txt"}
+    text = rag("search", "China AI cooperation", "--top-k", "1", data_dir=data_dir).stdout
+    assert "(non-binding, 20" in text
+    bad = rag("ask", "What did Musk say?", "--as-of", "yesterday", data_dir=data_dir)
+    assert bad.returncode == 2 and "as_of must be a date" in bad.stderr
+
+
 def test_search_documents_and_reingest(data_dir):
     out = rag("search", "semiconductor export restrictions", "--top-k", "2", data_dir=data_dir)
     assert out.returncode == 0 and out.stdout.startswith("1. ")
     listing = rag("documents", data_dir=data_dir)
     assert listing.returncode == 0, listing.stderr
     assert "news__musk-china-ai-cooperation-2023.txt" in listing.stdout and "2 documents" in listing.stdout
+    assert "non-binding  ·  dated 2023-07-13" in listing.stdout
+    listed = json.loads(rag("documents", "--json", data_dir=data_dir).stdout)
+    assert {d["status"] for d in listed} == {"non-binding"} and all(d["date"] for d in listed)
     again = rag("ingest", "--quiet", str(BUILTIN_CORPUS), data_dir=data_dir)
     assert again.returncode == 0, again.stderr
     assert "0 added, 0 updated, 2 unchanged" in again.stdout and "0 chunks embedded" in again.stdout
