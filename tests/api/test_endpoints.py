@@ -419,8 +419,8 @@ def test_status_and_dates_over_http(client, check, expect_error):
 
         expect_error(client.post("/search", json={"query": "robots", "filters": {"in_force": "sometimes"}}), 422,
                      "validation_error")
-        expect_error(client.post("/ask", json={"question": "robots?", "filters": {"as_of": "2024-13-01"}}), 400,
-                     "invalid_input")
+        expect_error(client.post("/ask", json={"question": "robots?", "filters": {"as_of": "2024-13-01"}}), 422,
+                     "validation_error")
     finally:
         for doc in (first, second):
             assert client.delete(f"/documents/{doc['id']}").status_code == 204
