@@ -62,21 +62,30 @@ class Filters(BaseModel):
     date_to: str | None = Field(
         default=None, pattern=DATE_PREFIX, description="Latest document date: YYYY, YYYY-MM or YYYY-MM-DD.", examples=["2025-12-31"]
     )
-    in_force: bool | None = Field(
+    in_force: StrictBool | None = Field(
         default=None,
         description="true: only documents current on as_of (default today), never a revoked, superseded or "
         "not-yet-applicable document or a proposal; false: only those.",
         examples=[True],
     )
-    as_of: datetime.date | None = Field(
+    as_of: str | None = Field(
         default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}$",
+        json_schema_extra={"format": "date"},
         description="YYYY-MM-DD: leave out documents dated after it, or revoked or superseded on or before it.",
         examples=["2024-06-01"],
     )
 
     def as_dict(self) -> dict[str, Any] | None:
-        values = self.model_dump(mode="json", exclude_none=True)
+        values = self.model_dump(exclude_none=True)
         return values or None
+
+    @field_validator("as_of")
+    @classmethod
+    def _calendar_day(cls, value: str | None) -> str | None:
+        if value is not None:
+            datetime.date.fromisoformat(value)  # a ValueError names the bad month or day
+        return value
 
 
 class AskRequest(BaseModel):

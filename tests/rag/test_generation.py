@@ -151,8 +151,16 @@ def test_auto_generates_when_a_model_is_configured(generating, scripted_model):
 
 def test_weak_evidence_does_not_ask_the_model(generating, scripted_model):
     scripted_model.scenario = "faithful"
-    answer = generating.ask("What penalties does the EU AI Act set for jaywalking?", mode="generative")
+    answer = generating.ask("What penalties apply to jaywalking?", mode="generative")
     assert answer.abstained and answer.fallback_reason == "weak_evidence"
+    assert not scripted_model.requests
+
+
+def test_an_instrument_the_corpus_lacks_is_refused_before_the_model(generating, scripted_model):
+    scripted_model.scenario = "faithful"
+    answer = generating.ask("What penalties does the EU AI Act set for jaywalking?", mode="generative")
+    assert answer.abstained and answer.abstain_reason == "not_in_corpus" and not answer.citations
+    assert "does not include" in answer.answer
     assert not scripted_model.requests
 
 

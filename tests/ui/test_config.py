@@ -48,7 +48,11 @@ def test_keys():
 def test_the_ask_view_shows_the_optional_controls_only_when_offered(monkeypatch, tmp_path):
     client = TestClient(create_app(Settings(data_dir=tmp_path)))  # no lifespan: the views need no index
     plain = client.get("/").text
-    assert 'id="f-in-force"' not in plain and 'id="f-mode"' not in plain
+    assert 'id="f-in-force"' in plain  # the service filters by status
+    assert 'id="f-mode"' not in plain  # no language model configured
+    bare = {**routes.page_config(Settings(data_dir=tmp_path)), "filters": [], "answer_modes": []}
+    monkeypatch.setattr(routes, "page_config", lambda settings: bare)
+    assert 'id="f-in-force"' not in client.get("/").text
     offered = {**routes.page_config(Settings(data_dir=tmp_path)), "filters": ["in_force"], "answer_modes": routes.ANSWER_MODES}
     monkeypatch.setattr(routes, "page_config", lambda settings: offered)
     page = client.get("/").text
