@@ -288,6 +288,11 @@ class AskResponse(BaseModel):
     flags: list[str] = Field(default_factory=list, description="value_not_found: no quote holds the date, amount or number asked for; "
                              "premise_not_supported: the named documents never "
                              "mention what the question assumes; the answer quotes what they do say.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Sentences of `answer` that the service wrote about the evidence (such as a value the quotes "
+        "do not state); they quote nothing, so they carry no marker.",
+    )
     understood: Understood = Field(default_factory=Understood, description="What the question names.")
 
     @classmethod

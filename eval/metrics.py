@@ -235,8 +235,12 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentences if s and strip_citation_markers(s)]
 
 
-def cited_sentence_share(answer: str) -> float | None:
-    """Share of the answer's sentences that carry at least one ``[n]`` marker (``None`` if no sentence)."""
+def cited_sentence_share(answer: str, notes: Sequence[str] = ()) -> float | None:
+    """Share of the answer's sentences that carry at least one ``[n]`` marker (``None`` if no sentence).
+    ``notes``: sentences the service wrote about the evidence (``notes`` of the response), left out:
+    they quote nothing."""
+    for note in notes:
+        answer = answer.replace(note, " ")
     sentences = split_sentences(answer)
     if not sentences:
         return None

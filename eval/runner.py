@@ -392,7 +392,7 @@ def _answer_metrics(
         "citation_validity": (sum(c["valid"] for c in citations) / len(citations)) if citations else None,
         "citation_precision": citation_precision(quotes, gold),
         "citation_recall": citation_recall(quotes, gold) if answerable else None,
-        "cited_sentence_share": None if abstained else cited_sentence_share(answer),
+        "cited_sentence_share": None if abstained else cited_sentence_share(answer, reply.get("notes") or ()),
         "f1": token_f1(prediction, reference) if answerable else None,
         "similarity": similarity,
     }

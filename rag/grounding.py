@@ -68,19 +68,22 @@ class Grounding:
         premise is not supported) and its warnings about revoked or superseded sources."""
         if answer.abstained:
             return replace(answer, abstain_reason=LOW_EVIDENCE), parts
-        parts, flags = list(parts), list(answer.flags)
+        parts, flags, notes = list(parts), list(answer.flags), list(answer.notes)
         gap = missing_value(question, [c.quote for c in answer.citations])
         if gap is not None:
             flags.append(gap.reason)
             parts.insert(0, gap.message)
+            notes.insert(0, gap.message)
         missing = unsupported_concepts(question, [self._text(d) for d in understood.document_ids])
         if missing:
             flags.append(PREMISE_NOT_SUPPORTED)
             titles = [self.facts.titles.get(d, d) for d in understood.document_ids]
-            parts.insert(0, premise_sentence(missing, titles))
+            note = premise_sentence(missing, titles)
+            parts.insert(0, note)
+            notes.insert(0, note)
         citations = list(answer.citations)
         warnings = withdrawal_notes(answer.citations, self._cited(parts, citations))
-        decided = replace(answer, answer=" ".join(parts), citations=citations, flags=flags,
+        decided = replace(answer, answer=" ".join(parts), citations=citations, flags=flags, notes=notes,
                           warnings=[*answer.warnings, *warnings])
         return decided, parts
 

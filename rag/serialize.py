@@ -35,5 +35,6 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "abstain_reason": answer.abstain_reason,
         "warnings": list(answer.warnings),
         "flags": list(answer.flags),
+        "notes": list(answer.notes),
         "understood": dict(answer.understood),
     }

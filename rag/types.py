@@ -136,6 +136,7 @@ class Answer:
     fallback_reason: str | None = None  # why a generated answer was asked for and the extractive one returned
     warnings: list[str] = field(default_factory=list)  # e.g. a cited document has been revoked
     flags: list[str] = field(default_factory=list)  # e.g. premise_not_supported
+    notes: list[str] = field(default_factory=list)  # the service's own sentences about the evidence: not quoted, so uncited
     abstain_reason: str | None = None  # why the service refused, when it did
     understood: dict[str, Any] = field(default_factory=dict)  # what the question names, see rag.understanding
 

@@ -184,6 +184,9 @@ def test_cited_sentence_share():
     assert cited_sentence_share(answer) == 0.5
     assert cited_sentence_share("All cited [1]. Yes [2].") == 1.0
     assert cited_sentence_share("   ") is None
+    note = "The passages do not state an amount for it; the closest they come is quoted below."
+    assert cited_sentence_share(f"{note} Quoted sentence [1].") == 0.5
+    assert cited_sentence_share(f"{note} Quoted sentence [1].", [note]) == 1.0
 
 
 # ---------------------------------------------------------------- answers

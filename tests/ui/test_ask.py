@@ -94,7 +94,8 @@ def test_sources_show_title_and_document_facts(server, open_page):
         assert item.locator(".source-title").text_content() == citation["title"]
         assert item.locator("blockquote").text_content() == citation["quote"]
         metadata = documents[citation["document_id"]]["metadata"]
-        assert item.locator(".facts").text_content() == " · ".join([metadata["jurisdiction"], metadata["doc_type"], metadata["date"]])
+        facts = [metadata["jurisdiction"], metadata["doc_type"], citation["status"], metadata["date"]]
+        assert item.locator(".facts").text_content() == " · ".join(f for f in facts if f)
 
 
 def test_section_page_status_and_date_of_a_paged_source(server, open_page):
@@ -135,7 +136,7 @@ def test_filters_are_filled_from_the_documents_and_sent(server, open_page):
     assert sorted(values) == sorted(["", *(d["id"] for d in documents)])
     jurisdictions = page.locator("#f-jurisdiction option").evaluate_all("options => options.map(o => o.value)")
     assert sorted(jurisdictions) == sorted(["", *{d["metadata"]["jurisdiction"] for d in documents}])
-    assert page.locator("#f-in-force").count() == 0  # not offered: this server has no such filter
+    assert page.locator("#f-in-force").count() == 1  # offered: the server filters by document status
     assert page.locator("#f-mode").count() == 0  # not offered: no language model configured
 
     waic = next(d for d in documents if "waic" in d["id"])
