@@ -55,7 +55,7 @@ from rag.contract import PipelineProtocol
 from rag.serialize import answer_json
 
 SEARCH_K = 10
-FAST_PER_CATEGORY = 4
+FAST_PER_CATEGORY = 8
 RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10"]
 ANSWER_METRICS = ["citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity"]
 SERVICE_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS

@@ -167,7 +167,7 @@ def test_refusals_are_reported_by_split_and_kind(tmp_path: Path):
 
 def _questions() -> list[Question]:
     made = []
-    for category, count in (("factual", 9), ("provision", 5), ("multi_document", 3), ("out_of_scope", 2),
+    for category, count in (("factual", 10), ("provision", 9), ("multi_document", 3), ("out_of_scope", 2),
                             ("false_premise", 1), ("wrong_jurisdiction", 1)):
         for i in range(count):
             made.append(Question(f"{category}-{i}", "?", category in {"factual", "provision", "multi_document"},
@@ -182,7 +182,7 @@ def test_sample_keeps_every_category_and_is_deterministic():
     assert {q.category for q in sample} == {q.category for q in questions}
     assert [q.id for q in sample] == [q.id for q in select_questions(list(reversed(questions)), limit=8)][::-1]
     fast = select_questions(questions, subset="fast")
-    assert len(fast) == 4 + 4 + 3 + 2 + 1 + 1
+    assert len(fast) == 8 + 8 + 3 + 2 + 1 + 1  # FAST_PER_CATEGORY of each, or all when fewer
     assert select_questions(questions) == questions
     assert gate_key(RunOptions(dataset="corpus", subset="fast")) == "corpus-fast"
     assert gate_key(RunOptions(dataset="eval/datasets/news.jsonl")) == "news"
