@@ -186,6 +186,13 @@ def test_concurrent_ingests_through_both_workers_land_whole(workers):
         assert {d.id for d in pipeline.list_documents(limit=100)[1]} >= set(ids)
 
 
+def _post_or_die(client: httpx.Client, document: dict[str, str], outcome: dict[str, object]) -> None:
+    try:
+        outcome["status"] = client.post("/documents", json=document).status_code
+    except httpx.TransportError:
+        outcome["status"] = "killed"
+
+
 def test_a_worker_killed_mid_ingest_leaves_the_stores_consistent(workers):
     for round_, delay in enumerate((0.4, 1.2)):
         victim, survivor = workers.pids
@@ -193,13 +200,7 @@ def test_a_worker_killed_mid_ingest_leaves_the_stores_consistent(workers):
         title = f"Airship rules {round_}"
         outcome: dict[str, object] = {}
         with workers.client(victim) as c:
-            def post() -> None:
-                try:
-                    outcome["status"] = c.post("/documents", json=_document(title, sentences=400)).status_code
-                except httpx.TransportError:
-                    outcome["status"] = "killed"
-
-            thread = threading.Thread(target=post)
+            thread = threading.Thread(target=_post_or_die, args=(c, _document(title, sentences=400), outcome))
             thread.start()
             time.sleep(delay)
             os.kill(victim, signal.SIGKILL)
