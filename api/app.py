@@ -10,9 +10,9 @@ the existing index, ingests ``settings.corpus_dir`` if the index holds no
 documents (how ``rag serve`` serves the built-in corpus on a fresh machine),
 and warms the model so the first question is not slow.
 
-The app runs in one process only: Chroma's embedded client is single-process,
-so two workers on one data folder would corrupt or miss each other's writes.
-Concurrency comes from threads instead (see ``api.deps.Service``).
+Within a process, concurrency comes from threads (see ``api.deps.Service``);
+``rag serve --workers N`` runs N processes of this app over one Chroma server
+and one document store (see ``api.server``).
 """
 
 from __future__ import annotations
