@@ -1,7 +1,7 @@
 """How the stores grow with the corpus: the shared corpus ingested 1x, 2x, 4x.
 
 What it measures
-    The shared corpus is copied under new names (``copy-0/``, ``copy-1/``, ...,
+    The shared corpus (or ``--sample`` of its documents) is copied under new names (``copy-0/``, ``copy-1/``, ...,
     titles marked with the copy number, catalogue entries carried over) and
     ingested into one data folder step by step: copy 0, then copy 1 (2x), then
     copies 2 and 3 (4x). After each step it records
@@ -20,6 +20,7 @@ What it measures
 How to run it
     .venv/bin/python -m bench.scale                      # 1x, 2x, 4x into bench/results/data-scale
     .venv/bin/python -m bench.scale --copies 1,2 --data-dir /tmp/scale
+    .venv/bin/python -m bench.scale --sample 6          # the unit: 6 of the corpus's documents
 
     Writes bench/results/scale.json and prints the table. The ingest of 4x the
     corpus takes about four times the single ingest (minutes).
@@ -43,18 +44,27 @@ from eval.metrics import percentile
 DEFAULT_DATA = RESULTS / "data-scale"
 
 
-def make_copies(corpus: Path, root: Path, copies: int) -> None:
-    """``root/copy-i/...`` for i < copies, each a copy of ``corpus`` under new names, and one catalogue."""
+def pick(corpus: Path, sample: int | None) -> dict[str, dict]:
+    """The catalogue entries of the unit copied: every document, or ``sample`` spread evenly over them."""
     catalog = json.loads((corpus / "catalog.json").read_text(encoding="utf-8"))
-    entries = catalog.get("documents", catalog)
+    entries = {rel: meta for rel, meta in sorted(catalog.get("documents", catalog).items())
+               if isinstance(meta, dict) and (corpus / rel).is_file()}
+    if sample is None or sample >= len(entries):
+        return entries
+    names = list(entries)
+    step = len(names) / sample
+    return {names[int(i * step)]: entries[names[int(i * step)]] for i in range(sample)}
+
+
+def make_copies(corpus: Path, unit: dict[str, dict], root: Path, copies: int) -> None:
+    """``root/copy-i/...`` for i < copies, each a copy of the unit's files under new names, and one catalogue."""
     merged: dict[str, dict] = {}
     for i in range(copies):
-        target = root / f"copy-{i}"
-        if not target.is_dir():
-            shutil.copytree(corpus, target, ignore=shutil.ignore_patterns("catalog.json", "SOURCES.md"))
-        for rel, meta in entries.items():
-            if not isinstance(meta, dict):
-                continue
+        for rel, meta in unit.items():
+            target = root / f"copy-{i}" / rel
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(corpus / rel, target)
             entry = {k: v for k, v in meta.items() if k != "id"}
             if i and entry.get("title"):
                 entry["title"] = f"{entry['title']} (copy {i})"
@@ -122,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Ingest the shared corpus 1x, 2x, 4x; extrapolate the stores' growth.")
     parser.add_argument("--copies", default="1,2,4", help="corpus multiples, ascending (default 1,2,4)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="scratch folder (emptied first)")
+    parser.add_argument("--sample", type=int, help="copy this many documents of the corpus, spread evenly (default: all)")
     parser.add_argument("--target", type=int, default=100_000, help="documents to extrapolate to (default 100000)")
     parser.add_argument("--ask", type=Path, help=argparse.SUPPRESS)  # the question-answering child
     args = parser.parse_args(argv)
@@ -135,12 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch)
     copies, data = scratch / "corpus", scratch / "data"
     copies.mkdir(parents=True)
+    unit = pick(corpus, args.sample)
     env = child_env(RAG_DATA_DIR=str(data))
     env.pop("RAG_CHROMA_URL", None)
     rows: list[dict] = []
     ingest_seconds = 0.0
     for step in steps:
-        make_copies(corpus, copies, step)
+        make_copies(corpus, unit, copies, step)
         print(f"{step}x: ingesting ...", flush=True)
         seconds, peak = run_measured([sys.executable, "-m", "rag.cli", "ingest", "-q", str(copies)], env)
         ingest_seconds += seconds
@@ -160,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(headers, [[r[h] for h in headers] for r in [*rows, projected]]))
     path = save("scale", {"benchmark": "scale", "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                          "cpus": os.cpu_count(), "corpus": str(corpus), "rows": rows, "projected": projected,
+                          "cpus": os.cpu_count(), "corpus": str(corpus), "unit": sorted(unit), "rows": rows, "projected": projected,
                           "fit": "least squares, linear in the number of documents"})
     print(f"\nwritten to {path}")
     return 0
