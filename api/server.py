@@ -134,4 +134,4 @@ def worker_app() -> FastAPI:
     end_with_parent()  # a killed `rag serve` leaves no worker behind
     settings = Settings()
     _configure(settings)
-    return create_app(settings)
+    return create_app(settings, start_before_serving=True)  # connections go to the workers already ready
