@@ -8,11 +8,12 @@ lifespan, never per request. Startup runs in the background so the process
 answers /health at once and /ready with 503 until the index is open: it opens
 the existing index, ingests ``settings.corpus_dir`` if the index holds no
 documents (how ``rag serve`` serves the built-in corpus on a fresh machine),
-and warms the model so the first question is not slow.
+and warms the model so the first question is not slow. (As one of several workers,
+the app does all that before it takes its first connection: see ``create_app``.)
 
-The app runs in one process only: Chroma's embedded client is single-process,
-so two workers on one data folder would corrupt or miss each other's writes.
-Concurrency comes from threads instead (see ``api.deps.Service``).
+Within a process, concurrency comes from threads (see ``api.deps.Service``);
+``rag serve --workers N`` runs N processes of this app over one Chroma server
+and one document store (see ``api.server``).
 """
 
 from __future__ import annotations
@@ -63,10 +64,16 @@ TAGS = [
 ]
 
 
-def create_app(settings: Settings | None = None, pipeline: PipelineProtocol | None = None) -> FastAPI:
-    """Build the app. A ``pipeline`` passed in is used as is and left open at shutdown."""
+def create_app(
+    settings: Settings | None = None, pipeline: PipelineProtocol | None = None, *, start_before_serving: bool = False
+) -> FastAPI:
+    """Build the app. A ``pipeline`` passed in is used as is and left open at shutdown.
+    ``start_before_serving``: open the index (and ingest, and load the model) before the
+    process takes its first connection, as one of several workers on a port does: the
+    connections go to the workers that are ready instead of meeting a 503 here."""
     settings = settings or Settings()
     runtime = Runtime(settings=settings, metrics=Metrics(), pipeline=pipeline, owns_pipeline=pipeline is None)
+    runtime.start_before_serving = start_before_serving
     app = FastAPI(
         title="Policy RAG",
         version="0.1.0",
@@ -93,6 +100,16 @@ def create_app(settings: Settings | None = None, pipeline: PipelineProtocol | No
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     runtime: Runtime = app.state.runtime
+    if runtime.start_before_serving:
+        await _start(runtime)
+        if runtime.failure is not None:
+            raise RuntimeError(f"the index could not be opened: {runtime.failure}")
+        try:
+            yield
+        finally:
+            if runtime.owns_pipeline and runtime.pipeline is not None:
+                await anyio.to_thread.run_sync(runtime.pipeline.close)
+        return
     async with anyio.create_task_group() as tasks:
         tasks.start_soon(_start, runtime)
         try:

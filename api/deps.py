@@ -54,6 +54,7 @@ class Runtime:
     metrics: Metrics
     pipeline: PipelineProtocol | None = None
     owns_pipeline: bool = True
+    start_before_serving: bool = False  # one of several workers: ready before the first connection
     service: Service | None = None
     phase: str = "starting"
     failure: BaseException | None = None

@@ -4,14 +4,18 @@ What it measures
     The service as a user sees it, over loopback: ``rag serve`` runs as its own
     process on the shared AI-policy corpus, and closed-loop clients (each sends a
     question, waits for the answer, sends the next) ask it realistic questions
-    for a fixed time at each concurrency level. For every level it reports
+    for a fixed time at each concurrency level, once per worker count (``rag serve
+    --workers N``: one process, or N processes over a Chroma server), the servers
+    one after the other. For every worker count and level it reports
 
+        workers      processes answering (``rag serve --workers``)
         clients      concurrent closed-loop clients
         requests     requests completed in the measured window (warm-up excluded)
-        req/s        requests / wall-clock seconds of the window
-        p50, p99     latency of successful requests, in ms (client side, full round trip)
+        q/s          requests / wall-clock seconds of the window
+        p50, p95, p99  latency of successful requests, in ms (client side, full round trip)
         errors       non-200 answers and failed requests (timeouts, resets); must be 0
-        peak RSS     largest resident set of the server process (VmRSS) during the level, in MB
+        peak RSS     largest resident set of the whole server (the `rag serve` process, its
+                     workers and its Chroma server: VmRSS summed) during the level, in MB
 
     The questions are a fixed, evenly spread sample of about 30 from the corpus
     evaluation set (``eval/datasets/corpus_part_*.jsonl``: answerable and
@@ -20,11 +24,13 @@ What it measures
     unmeasured (a fresh server's first answers are slow while pages of its stores
     are read in and the model meets each input length for the first time), and
     each level starts with a few unmeasured seconds of load at its concurrency.
+    With several workers the run first waits until every one answers /ready
+    (polled over fresh connections, which the workers take in turn).
 
 How to run it
-    .venv/bin/python -m bench.load                     # levels 1, 8, 32 clients, 20 s each
+    .venv/bin/python -m bench.load                     # 1 and 2 workers; 1 and 16 clients, 20 s each
     .venv/bin/python -m bench.load --quick             # smoke run: 1 and 4 clients, 5 s each
-    .venv/bin/python -m bench.load --clients 1,2,4 --seconds 30
+    .venv/bin/python -m bench.load --workers 4 --clients 1,2,4 --seconds 30
     .venv/bin/python -m bench.load --builtin --data-dir /tmp/loadtest   # the built-in corpus only
 
     The first run ingests the shared corpus (``RAG_SHARED_CORPUS``, by default
@@ -139,11 +145,13 @@ class Sample:
 
 @dataclass
 class LevelResult:
+    workers: int
     clients: int
     requests: int
     seconds: float
     throughput_rps: float
     p50_ms: float | None
+    p95_ms: float | None
     p99_ms: float | None
     mean_ms: float | None
     max_ms: float | None
@@ -209,11 +217,53 @@ async def prime(server: ServerProcess, questions: list[str], args: argparse.Name
     return failed, time.perf_counter() - started
 
 
+def wait_all_workers(server: ServerProcess, workers: int, timeout: float) -> None:
+    """With several workers /ready answers 200 once the first is ready: poll it over fresh connections
+    (each taken by whichever worker accepts first) until 10 answers per worker in a row are 200."""
+    if workers < 2:
+        return
+    deadline = time.monotonic() + timeout
+    in_a_row = 0
+    while in_a_row < 10 * workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not every worker was ready after {timeout:.0f} s; see {server.log_path}")
+        with httpx.Client(base_url=server.url, timeout=5.0, trust_env=False) as client:
+            try:
+                in_a_row = in_a_row + 1 if client.get("/ready").status_code == 200 else 0
+            except httpx.HTTPError:
+                in_a_row = 0
+        if not in_a_row:
+            time.sleep(0.2)
+
+
+def tree_rss(pid: int) -> int | None:
+    """VmRSS of a process and all its descendants (workers, the Chroma server), summed."""
+    total = rss_bytes(pid)
+    if total is None:
+        return None
+    for child in children(pid):
+        total += tree_rss(child) or 0
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 async def sample_rss(pid: int, stop: asyncio.Event) -> int | None:
     """Largest VmRSS seen until ``stop`` is set."""
     peak: int | None = None
     while True:
-        value = rss_bytes(pid)
+        value = tree_rss(pid)
         if value is not None:
             peak = value if peak is None else max(peak, value)
         try:
@@ -224,7 +274,8 @@ async def sample_rss(pid: int, stop: asyncio.Event) -> int | None:
 
 
 async def run_level(
-    server: ServerProcess, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace
+    server: ServerProcess, questions: list[str], turn: itertools.count, clients: int, args: argparse.Namespace,
+    workers: int = 1,
 ) -> LevelResult:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(args.timeout, connect=10.0)
@@ -242,11 +293,13 @@ async def run_level(
     latencies = sorted(s.latency_ms for s in samples if s.ok)
     failures = [s for s in samples if not s.ok]
     return LevelResult(
+        workers=workers,
         clients=clients,
         requests=len(samples),
         seconds=round(elapsed, 3),
         throughput_rps=round(len(samples) / elapsed, 3) if elapsed > 0 else 0.0,
         p50_ms=_round(percentile(latencies, 50)),
+        p95_ms=_round(percentile(latencies, 95)),
         p99_ms=_round(percentile(latencies, 99)),
         mean_ms=_round(sum(latencies) / len(latencies)) if latencies else None,
         max_ms=_round(latencies[-1]) if latencies else None,
@@ -266,15 +319,17 @@ def _round(value: float | None) -> float | None:
 
 
 def format_table(levels: list[LevelResult]) -> str:
-    header = ("clients", "requests", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB")
+    header = ("workers", "clients", "requests", "q/s", "p50 ms", "p95 ms", "p99 ms", "errors", "peak RSS MB")
     rows = [header]
     for r in levels:
         rows.append(
             (
+                str(r.workers),
                 str(r.clients),
                 str(r.requests),
                 f"{r.throughput_rps:.2f}",
                 "-" if r.p50_ms is None else f"{r.p50_ms:.0f}",
+                "-" if r.p95_ms is None else f"{r.p95_ms:.0f}",
                 "-" if r.p99_ms is None else f"{r.p99_ms:.0f}",
                 str(r.errors),
                 "-" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.0f}",
@@ -293,9 +348,9 @@ def parse_levels(text: str) -> list[int]:
     try:
         levels = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--clients takes numbers separated by commas, not {text!r}") from None
+        raise argparse.ArgumentTypeError(f"takes numbers separated by commas, not {text!r}") from None
     if not levels or any(n < 1 for n in levels):
-        raise argparse.ArgumentTypeError("--clients needs at least one level, each 1 or more")
+        raise argparse.ArgumentTypeError("needs at least one number, each 1 or more")
     return levels
 
 
@@ -303,7 +358,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description="Load benchmark of POST /ask: throughput, p50/p99 latency, errors and server RSS per concurrency level.",
     )
-    parser.add_argument("--clients", type=parse_levels, default=None, help="concurrency levels, e.g. 1,8,32 (default)")
+    parser.add_argument("--clients", type=parse_levels, default=None, help="concurrency levels, e.g. 1,16 (default)")
+    parser.add_argument(
+        "--workers", type=parse_levels, default=[1, 2],
+        help="worker counts, one server each, run one after the other (default 1,2: side by side)",
+    )
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per level (default 20)")
     parser.add_argument("--warmup", type=float, default=None, help="warm-up seconds before each level (default 3; 1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="smoke run: levels 1,4 for 5 s each")
@@ -322,19 +381,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str) -> int:
-    questions, source = pick_questions()
+async def serve_and_load(
+    args: argparse.Namespace, data_dir: Path, workers: int, questions: list[str], source: str
+) -> tuple[dict, list[LevelResult]]:
+    """One server with ``workers`` processes: every level against it; (what the server was, the levels)."""
     port = free_port()
-    print(f"server: rag serve on 127.0.0.1:{port}, data {data_dir}, log {SERVER_LOG}", flush=True)
-    server = ServerProcess(serve_command(port), port, SERVER_LOG, env=server_env(data_dir), cwd=ROOT)
+    log_path = SERVER_LOG.with_name(f"load-server-{workers}w.log")
+    print(f"server: rag serve --workers {workers} on 127.0.0.1:{port}, data {data_dir}, log {log_path}", flush=True)
+    command = serve_command(port) + ["--workers", str(workers)]
+    server = ServerProcess(command, port, log_path, env=server_env(data_dir), cwd=ROOT)
     levels: list[LevelResult] = []
+    ready: dict = {}
+    idle_rss = None
+    prime_failed, prime_seconds = 0, 0.0
     try:
         started = time.perf_counter()
         ready = await asyncio.to_thread(server.wait_ready, args.ready_timeout)
-        idle_rss = rss_bytes(server.pid)
+        await asyncio.to_thread(wait_all_workers, server, workers, args.ready_timeout)
+        idle_rss = tree_rss(server.pid)
         print(
             f"server: ready in {time.perf_counter() - started:.1f} s with {ready.get('documents')} documents, "
-            f"{ready.get('chunks')} chunks; RSS {idle_rss / 2**20 if idle_rss else 0:.0f} MB",
+            f"{ready.get('chunks')} chunks; RSS {idle_rss / 2**20 if idle_rss else 0:.0f} MB (all its processes)",
             flush=True,
         )
         print(f"load: {len(questions)} questions from {source}", flush=True)
@@ -351,14 +418,15 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
                 "for the CPU, so the figures are noisy",
                 flush=True,
             )
-        print(f"load: {args.warmup:g} s warm-up + {args.seconds:g} s measured per level\n", flush=True)
+        print(f"load: {args.warmup:g} s warm-up + {args.seconds:g} s measured per level", flush=True)
         turn = itertools.count()
         for clients in args.clients:
-            result = await run_level(server, questions, turn, clients, args)
+            result = await run_level(server, questions, turn, clients, args, workers)
             levels.append(result)
             print(
-                f"  {clients:>3} clients: {result.requests} requests, {result.throughput_rps:.2f} req/s, "
-                f"p50 {result.p50_ms} ms, p99 {result.p99_ms} ms, {result.errors} errors",
+                f"  {workers} worker(s), {clients:>3} clients: {result.requests} requests, "
+                f"{result.throughput_rps:.2f} q/s, p50 {result.p50_ms} ms, p95 {result.p95_ms} ms, "
+                f"{result.errors} errors",
                 flush=True,
             )
             if server.process.poll() is not None:
@@ -366,20 +434,35 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
                 break
     finally:
         status = server.stop()
-        print(f"\nserver: stopped (exit status {status})")
+        print(f"server: stopped (exit status {status})\n", flush=True)
+    info = {
+        "workers": workers,
+        "documents": ready.get("documents"),
+        "chunks": ready.get("chunks"),
+        "idle_rss_mb": round(idle_rss / 2**20, 1) if idle_rss else None,
+        "exit_status": status,
+        "warmup_pass": {"requests": len(questions), "failed": prime_failed, "seconds": round(prime_seconds, 3)},
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
+    }
+    return info, levels
+
+
+async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str) -> int:
+    questions, source = pick_questions()
+    servers: list[dict] = []
+    levels: list[LevelResult] = []
+    for workers in args.workers:
+        info, done = await serve_and_load(args, data_dir, workers, questions, source)
+        servers.append(info)
+        levels.extend(done)
 
     report = {
         "benchmark": "load",
         "generated": now(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "server": {
-            "corpus": corpus_label,
-            "data_dir": str(data_dir),
-            "documents": ready.get("documents"),
-            "chunks": ready.get("chunks"),
-            "idle_rss_mb": round(idle_rss / 2**20, 1) if idle_rss else None,
-            "exit_status": status,
-        },
+        "corpus": corpus_label,
+        "data_dir": str(data_dir),
+        "servers": servers,
         "load": {
             "endpoint": "POST /ask",
             "top_k": args.top_k,
@@ -387,8 +470,6 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
             "warmup_seconds": args.warmup,
             "questions": len(questions),
             "question_source": source,
-            "warmup_pass": {"requests": len(questions), "failed": prime_failed, "seconds": round(prime_seconds, 3)},
-            "load_average_1min_before": round(load_average, 2),
             "latency": "client-side round trip of successful requests, nearest-rank percentiles",
         },
         "levels": [asdict(level) for level in levels],
@@ -396,20 +477,20 @@ async def benchmark(args: argparse.Namespace, data_dir: Path, corpus_label: str)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
-    print()
     print(format_table(levels))
     print(f"\nwritten to {args.output}")
     errors = sum(level.errors for level in levels)
     if errors:
-        kinds = Counter()
+        kinds: Counter[str] = Counter()
         for level in levels:
             kinds.update(level.error_kinds)
         print(f"FAILED: {errors} requests failed ({dict(kinds)})", file=sys.stderr)
         return 1
+    prime_failed = sum(info["warmup_pass"]["failed"] for info in servers)
     if prime_failed:
-        print(f"FAILED: {prime_failed} requests of the warm-up pass failed", file=sys.stderr)
+        print(f"FAILED: {prime_failed} requests of the warm-up passes failed", file=sys.stderr)
         return 1
-    if len(levels) < len(args.clients):
+    if len(levels) < len(args.clients) * len(args.workers):
         return 1
     return 0
 
@@ -420,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         args.clients = args.clients or [1, 4]
         args.seconds = args.seconds if args.seconds is not None else 5.0
         args.warmup = args.warmup if args.warmup is not None else 1.0
-    args.clients = args.clients or [1, 8, 32]
+    args.clients = args.clients or [1, 16]
     args.seconds = args.seconds if args.seconds is not None else 20.0
     args.warmup = args.warmup if args.warmup is not None else 3.0
     if args.seconds <= 0 or args.warmup < 0 or args.max_requests < 1 or args.timeout <= 0:

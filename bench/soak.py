@@ -13,7 +13,7 @@ What it does
 
     and reports per operation: requests, errors, expected 404s (deletes of a
     document another client deleted first), p50 and p99 latency in ms (the
-    nearest-rank percentile of ``eval.metrics``); the server's resident memory (VmRSS)
+    nearest-rank percentile of ``eval.metrics``); the server's resident memory (VmRSS of it, its workers and its Chroma server)
     after an unmeasured warm-up of the same mix (``--warmup`` seconds) and at
     the end; and, after the server has stopped, whether the stores agree
     (``rag.consistency.store_problems``: every listed document whole, Chroma's
@@ -42,7 +42,7 @@ import httpx
 
 from api.process import ServerProcess, free_port, serve_command
 from bench.common import percentile, save, table
-from bench.load import ROOT, rss_bytes, server_env
+from bench.load import ROOT, server_env, tree_rss
 
 SEED = 7
 WEIGHTS = {"ask": 30, "search": 30, "upload": 15, "reupload": 15, "delete": 10}
@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server.wait_ready(timeout=600)
             asyncio.run(soak(server.url, args.clients, args.warmup, args.seed + 1))  # unmeasured
-            rss_start = rss_bytes(server.pid) or 0
+            rss_start = tree_rss(server.pid) or 0  # the server with its workers
             samples, tally = asyncio.run(soak(server.url, args.clients, args.seconds, args.seed))
-            rss_end = rss_bytes(server.pid) or 0
+            rss_end = tree_rss(server.pid) or 0
         finally:
             server.stop()
         problems = check_stores(data_dir)

@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the HTTP API (ingests the built-in corpus when the index is empty)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes answering requests (default: RAG_WORKERS, else one per core); "
+                   "more than one share a Chroma server (RAG_CHROMA_URL, else one started for the data folder)")
 
     p = sub.add_parser(
         "eval", help="run the evaluation suite and write a report (needs the eval extra)", add_help=False
@@ -275,7 +278,9 @@ def _extra(module: str, extra: str):
 def cmd_serve(args, settings) -> int:
     from api.server import serve  # the HTTP API sits above the core: imported only to serve
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers)) if v is not None}
+    if args.workers is not None and args.workers < 1:
+        raise InvalidInput("--workers takes a whole number of at least 1")
     serve(settings.model_copy(update=overrides))
     return 0
 

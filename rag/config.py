@@ -294,6 +294,15 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(default=8000, ge=0, le=65535, description="Port `rag serve` listens on.")
     threads: int = Field(default=4, ge=1, le=64, description="Threads answering requests concurrently.")
+    workers: int = Field(
+        default=0, ge=0, le=256,
+        description="Processes `rag serve` answers from (0: one per core); more than one share a Chroma server.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="A Chroma server holding the vectors (e.g. http://10.0.0.5:8001), shared by every worker and host. "
+        "Unset: embedded Chroma in the data folder with one worker, a `chroma run` started by `rag serve` with several.",
+    )
     torch_threads: int = Field(
         default=0, ge=0, le=256,
         description="Threads one model call may use (every backend); 0: 1 when answering questions (server, ask, search: the "
@@ -320,6 +329,12 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
+
+    def worker_count(self) -> int:
+        """How many processes `rag serve` runs: ``workers``, or one per core."""
+        if self.workers:
+            return self.workers
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     def model_cache(self) -> Path:
         return self.model_cache_dir or self.data_dir / "models"

@@ -74,6 +74,12 @@ class StorageError(RagError):
     code = "storage_error"
 
 
+class ChromaUnavailable(StorageError):
+    """The Chroma server holding the vectors could not be started or does not answer."""
+
+    code = "chroma_unavailable"
+
+
 class StorageFull(StorageError):
     """A write found no space left (full disk, quota or file size limit)."""
 

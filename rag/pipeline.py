@@ -7,7 +7,8 @@
 
 Heavy parts (the embedding model, Chroma) open lazily, on first need: listing
 documents or re-ingesting an unchanged corpus never loads the model.
-Every method is safe to call from several threads; writes are serialized.
+Every method is safe to call from several threads; writes are serialized, also
+across processes sharing the data folder (``DocumentStore.write_lock``).
 The pipeline owns its thread pool (``settings.threads`` threads for the
 lexical search that runs beside the query embedding), its caches and its
 connections: use it as a context manager, or call ``close()``.
@@ -115,7 +116,8 @@ class Pipeline:
         if self._vectors is None:
             with self._vectors_lock:
                 if self._vectors is None:
-                    self._vectors = VectorIndex(self.data_dir / "chroma", self.index_name)
+                    self._vectors = VectorIndex(self.data_dir / "chroma", self.index_name, self.settings.chroma_url)
+                    self.store.on_change(self._vectors.forget_count)  # another process wrote
                     self.indexer.recover()
         return self._vectors
 
@@ -146,10 +148,14 @@ class Pipeline:
         return report
 
     def ensure_corpus(self, progress: bool = False) -> IngestReport | None:
-        """Ingest the built-in corpus when the index holds no documents."""
-        if self.store.counts()["documents"] > 0:
-            return None
-        return self.ingest([self.settings.corpus_dir], progress=progress)
+        """Ingest the built-in corpus when the index holds no documents (checked and done
+        under the write lock: of several processes starting together, one ingests)."""
+        with self.store.write_lock:
+            if self.counts()["documents"] > 0:
+                return None
+            report = self.indexer.ingest_paths([self.settings.corpus_dir], None, progress)
+        self.status.refresh()  # after the lock: a refresh may itself write (see StatusBook)
+        return report
 
     def add_document(self, document: Document) -> tuple[AddStatus, DocumentInfo]:
         status = self.indexer.add_document(document)
@@ -162,8 +168,9 @@ class Pipeline:
         self.status.refresh()
 
     def reindex(self, progress: bool = False) -> IngestReport:
-        report = self.indexer.rebuild(progress)
-        self.store.set_meta("index_name", self.index_name)
+        with self.store.write_lock:  # the whole rebuild: no other process writes meanwhile
+            report = self.indexer.rebuild(progress)
+            self.store.set_meta("index_name", self.index_name)
         self.status.refresh()
         return report
 
@@ -197,6 +204,7 @@ class Pipeline:
         return text
 
     def counts(self) -> dict[str, int]:
+        self.store.sync()
         return self.store.counts()
 
     # ------------------------------------------------------------ questions

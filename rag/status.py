@@ -19,10 +19,8 @@ the revoking document takes the mark away.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -307,31 +305,25 @@ class StatusBook:
     """The derived status of every stored document, kept in line with the store.
 
     ``refresh()`` brings the stored statements up to date (extracting them from
-    documents added or changed since) and recomputes every status; reads call it
-    when the set of documents has changed, so another process's writes are seen."""
+    documents added or changed since) and recomputes every status when the
+    store's document counter has moved (a write by this process or another);
+    every request calls it, so it also tells the store to drop what it kept in
+    memory when another process has written (``DocumentStore.sync``)."""
 
     def __init__(self, store: DocumentStore):
         self.store = store
         self._lock = threading.Lock()
-        self._signature: str | None = None
+        self._version: int | None = None
         self._day: str | None = None
         self._facts = Facts({}, Lexicon.build([]), {}, {})
         with store.connection() as db:
             db.executescript(_SCHEMA)
 
-    def _current_signature(self, db: sqlite3.Connection) -> str:
-        digest = hashlib.sha256()
-        for row in db.execute("SELECT id, sha256, metadata, title FROM documents ORDER BY id"):
-            digest.update("\x1f".join((row["id"], row["sha256"], row["metadata"], row["title"])).encode())
-            digest.update(b"\x1e")
-        return digest.hexdigest()
-
     def refresh(self, today: str | None = None) -> Facts:
         today = today or today_iso()
         with self._lock:
-            with self.store.connection() as db:
-                signature = self._current_signature(db)
-            if signature == self._signature and today == self._day:
+            version = self.store.sync().documents  # bumped by every change to a document row, in any process
+            if version == self._version and today == self._day:
                 return self._facts
             docs, inventories = self._load()
             self._facts = Facts(
@@ -340,7 +332,7 @@ class StatusBook:
                 inventories=inventories,
                 titles={d.id: d.title for d in docs},
             )
-            self._signature, self._day = signature, today
+            self._version, self._day = version, today
             return self._facts
 
     def _load(self) -> tuple[list[_Doc], dict[str, dict[str, frozenset[str]]]]:

@@ -62,11 +62,12 @@ def serve(
     env: Mapping[str, str] | None = None,
     preexec_fn: Callable[[], None] | None = None,
 ) -> ServerProcess:
-    """`rag serve` in a child process on a free loopback port, ready to answer."""
+    """`rag serve` in a child process on a free loopback port, ready to answer: one worker
+    unless ``env`` says otherwise (tests/api/test_workers.py runs several)."""
     port = free_port()
     variables = {
         **os.environ, "RAG_DATA_DIR": str(data_dir), "RAG_CORPUS_DIR": str(corpus_dir), "RAG_LOG_LEVEL": "warning",
-        **(env or {}),
+        "RAG_WORKERS": "1", **(env or {}),
     }
     server = ServerProcess(serve_command(port), port, log_path, env=variables, cwd=PROJECT_ROOT, preexec_fn=preexec_fn)
     try:

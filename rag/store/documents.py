@@ -9,6 +9,13 @@ entries change in one transaction: all or nothing.
 A small journal records the vector ids a write is about to touch, so that
 after a crash the vector index can be brought back in line (see
 ``rag.indexing``).
+
+Several processes may open one database (the server's workers): SQLite runs in
+WAL mode (readers never wait for the writer) with a busy timeout, and every
+write holds ``write_lock``, a file lock beside the database, so one write runs
+at a time across all of them. Each write transaction bumps a counter in
+``meta``; ``sync()`` reads it (one indexed row) and drops what this process
+kept in memory when another process has written since.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +34,7 @@ import numpy as np
 
 from ..types import Chunk, Document, PageSpan, Sentence
 from .memo import WriteMemo
+from .write_lock import WriteLock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +67,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     text, section, title, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, chunk_ids TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('writes', '0'), ('documents_version', '0');
+CREATE TRIGGER IF NOT EXISTS documents_inserted AFTER INSERT ON documents BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'documents_version';
+END;
+CREATE TRIGGER IF NOT EXISTS documents_updated AFTER UPDATE ON documents BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'documents_version';
+END;
+CREATE TRIGGER IF NOT EXISTS documents_deleted AFTER DELETE ON documents BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'documents_version';
+END;
 """
+
+BUSY_TIMEOUT_S = 30  # how long a statement waits for another process's write before it fails
 
 MEMO_ENTRIES = 4096  # chunk rows and term counts kept between writes (a chunk with its vectors: ~12 kB)
 
@@ -88,10 +108,19 @@ def _unpack_sentences(blob: str) -> tuple[Sentence, ...]:
     return tuple(Sentence(*row) for row in json.loads(blob))
 
 
+@dataclass(frozen=True)
+class Versions:
+    """The store-wide change counters: ``writes`` (every write transaction) and
+    ``documents`` (every change to a document row: added, replaced, retitled, deleted)."""
+
+    writes: int
+    documents: int
+
+
 class DocumentStore:
     """``memo``: keep repeated reads (counts, term frequencies, metadata, chunk rows)
-    in memory until the next write. The store must then be the only writer of its
-    database: a write by another process is not seen until this one writes."""
+    in memory until the next write, by this process or (seen at the next ``sync()``)
+    by another one."""
 
     def __init__(self, path: Path, memo: bool = True):
         self.path = Path(path)
@@ -99,15 +128,18 @@ class DocumentStore:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []  # every thread's connection, for close()
         self._opened_lock = threading.Lock()
-        self.write_lock = threading.RLock()
+        self.write_lock = WriteLock(self.path.with_name(self.path.name + ".lock"))
         self.memo = WriteMemo(max_entries=MEMO_ENTRIES, enabled=memo)
-        with self.connection() as db:
+        self._seen_writes: int | None = None
+        self._listeners: list[Callable[[], None]] = []
+        with self.write_lock, self.connection() as db:
             db.executescript(_SCHEMA)
 
     # ------------------------------------------------------------ connections
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -128,9 +160,12 @@ class DocumentStore:
         with self.write_lock, self.connection() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'writes'")
                 yield db
+                writes = int(db.execute("SELECT value FROM meta WHERE key = 'writes'").fetchone()[0])
                 self.memo.invalidate()  # also before the commit: no read may keep what it saw mid-write
                 db.execute("COMMIT")
+                self._seen_writes = writes  # under the write lock: no other write came between
             except BaseException:
                 if db.in_transaction:  # SQLite rolls back by itself after some errors (a full disk)
                     db.execute("ROLLBACK")
@@ -145,6 +180,27 @@ class DocumentStore:
             self._local = threading.local()
         for db in opened:
             db.close()
+        self.write_lock.close()
+
+    # ------------------------------------------------------------ other processes' writes
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` whenever ``sync()`` finds a write made by another process."""
+        self._listeners.append(listener)
+
+    def sync(self) -> Versions:
+        """The change counters; when another process has written since the last look, first
+        forget what was kept in memory (once per request: one read of two rows)."""
+        with self.connection() as db:
+            rows = db.execute("SELECT key, value FROM meta WHERE key IN ('writes', 'documents_version')").fetchall()
+        values = {row["key"]: int(row["value"]) for row in rows}
+        versions = Versions(int(values.get("writes", 0)), int(values.get("documents_version", 0)))
+        if versions.writes != self._seen_writes:
+            self.memo.invalidate()
+            for listener in self._listeners:
+                listener()
+            self._seen_writes = versions.writes
+        return versions
 
     # ------------------------------------------------------------ meta
 

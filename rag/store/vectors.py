@@ -1,9 +1,10 @@
-"""The vector index: one Chroma collection in a persistent client.
+"""The vector index: one Chroma collection, embedded or on a Chroma server.
 
 The collection is named after the configuration that built it (model and
 chunking, see ``Settings.index_name``), so two configurations never mix.
-Chroma's embedded client is single-process: only one process may write a
-data folder at a time (the service runs one process, serving from threads).
+Chroma's embedded (persistent) client is single-process: one process only may
+open a data folder that way. Several processes (the server's workers, API
+hosts) share a Chroma server instead (``url``: ``chroma run`` or any other).
 """
 
 from __future__ import annotations
@@ -17,27 +18,46 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
     from chromadb.api.types import Metadata, Where
+
+__all__ = ["VectorIndex", "split_url"]
 
 log = logging.getLogger(__name__)
 
 
+def split_url(url: str) -> tuple[str, int, bool]:
+    """(host, port, ssl) of a Chroma server URL such as http://127.0.0.1:8001."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"a Chroma server URL looks like http://HOST:PORT, not {url!r}")
+    ssl = parts.scheme == "https"
+    return parts.hostname, parts.port or (443 if ssl else 8000), ssl
+
+
 class VectorIndex:
-    def __init__(self, path: Path, collection_name: str):
+    def __init__(self, path: Path, collection_name: str, url: str | None = None):
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
+        self.url = url
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        self._client: ClientAPI
+        if url:
+            host, port, ssl = split_url(url)
+            self._client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=settings)
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(self.path), settings=settings)
         self.name = collection_name
         self._collection = self._client.get_or_create_collection(
             name=collection_name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
         )
         self._lock = threading.Lock()
-        self._count: int | None = None  # this process is the only writer (see above): kept between writes
+        self._count: int | None = None  # kept until a write (here, or seen by DocumentStore.sync)
         self._max_batch = int(getattr(self._client, "get_max_batch_size", lambda: 5000)() or 5000)
 
     def count(self) -> int:
@@ -46,6 +66,10 @@ class VectorIndex:
             with self._lock:  # writers change the collection and reset the count under this lock
                 count = self._count = int(self._collection.count())
         return count
+
+    def forget_count(self) -> None:
+        """Another process may have written: count again on next need."""
+        self._count = None
 
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         with self._lock:

@@ -3,6 +3,8 @@ metadata change, delete, reindex) is seen by the next question."""
 
 from __future__ import annotations
 
+import pytest
+
 from rag.pipeline import Pipeline
 from rag.store.memo import WriteMemo
 from tests.helpers import make_settings
@@ -65,3 +67,30 @@ def test_every_write_is_seen_by_the_next_question(tmp_path):
     assert pipeline.counts() == before
     assert pipeline.search("audit", filters={"jurisdiction": "fr"})
     pipeline.close()
+
+
+@pytest.mark.slow
+def test_a_write_by_another_process_is_seen_at_the_next_question(tmp_path):
+    """Two pipelines on one folder, as two server workers: each keeps its own memo and counts."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "audits.md").write_text("# Audits\n\n" + "Regulators may audit every deployed system once a year. " * 8)
+    settings = make_settings(tmp_path / "data")
+    with Pipeline(settings) as writer, Pipeline(settings) as reader:
+        writer.ingest([folder])
+        before = reader.counts()
+        assert reader.store.document_frequencies(["zeppelin"]) == {"zeppelin": 0}
+        assert reader._vector_index().count() == before["chunks"]
+        assert [d.id for d in reader.list_documents()[1]] == ["audits.md"]
+        writes = reader.store.sync().writes
+
+        (folder / "zeppelins.md").write_text("# Airships\n\n" + "Every zeppelin operator must register the airship. " * 8)
+        writer.ingest([folder])
+        assert reader.store.counts() == before  # kept in memory: nothing has asked the store yet
+        assert reader.store.sync().writes > writes
+        grown = reader.store.counts()
+        assert grown["documents"] == 2 and reader._vector_index().count() == grown["chunks"]
+        assert reader.store.document_frequencies(["zeppelin"])["zeppelin"] > 0
+        assert reader.statuses().keys() == {"audits.md", "zeppelins.md"}
+        answer = reader.ask("What must a zeppelin operator do?")
+        assert answer.citations and answer.citations[0].document_id == "zeppelins.md"
