@@ -237,8 +237,8 @@ def _remove_page_markers(work: _Edited) -> None:
     edits: list[tuple[int, int, str]] = []
     floor = 0
     for mark, (before, after) in zip(marks, beside):
-        start = before[0] if is_running(before) and before[0] >= floor else mark.start()
-        end = after[1] if is_running(after) else mark.end()
+        start = before[0] if before is not None and is_running(before) and before[0] >= floor else mark.start()
+        end = after[1] if after is not None and is_running(after) else mark.end()
         while start > floor and text[start - 1] in " \t\n":
             start -= 1
         while end < len(text) and text[end] in " \t\n":
@@ -251,6 +251,12 @@ def _remove_page_markers(work: _Edited) -> None:
             joint = "\n" if mid_sentence else "\n\n"
         edits.append((start, end, joint))
         floor = end
+    last = _line_before(text, len(text))  # the footer of the last page has no marker after it
+    if last is not None and last[0] >= floor and is_running(last):
+        start = last[0]
+        while start > floor and text[start - 1] in " \t\n":
+            start -= 1
+        edits.append((start, len(text), ""))
     work.apply(edits)
 
 
