@@ -173,7 +173,7 @@ def chunk_document(document: Document, settings: ChunkingSettings | None = None)
             # a bare chapter title carried into this region does not make the chunk the chapter's
             anchor = max(start, region.heading.start) if region.heading else start
             path = _common_path(sections.path_at(anchor), sections.path_at(group[-1].start))
-            own = {h.label for h in sections.path_at(start)}
+            own = {h.label for x in group for h in sections.path_at(x.start)}  # its own headings are no references
             chunks.append(
                 Chunk(
                     id=f"{document.id}:{document.sha256[:12]}:{len(chunks):05d}",
