@@ -5,6 +5,16 @@ annex, recital); inside one it packs whole sentences up to ``max_chars``,
 preferring to close at a numbered paragraph. Each chunk's text is exactly
 ``document.text[start:end]``, and it carries its sentence spans so answers can
 quote single sentences without re-splitting.
+
+Two things are indexed with a chunk without entering its text:
+
+- a definition ("(60) ‘deep fake’ means ...", '"DEPLOYER" MEANS ...', 'The term
+  “AI model” means ...') starts a chunk of its own, which carries the term it
+  defines (``Chunk.defines``): each definition is its own retrievable unit;
+- the provisions of the same document its text refers to ("Chapters I and II",
+  "Article 5", "Annex III"), with their titles (``Chunk.refers_to``), so a
+  question about "prohibited practices" finds the sentence saying when
+  "Chapter II" applies.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .config import ChunkingSettings
-from .structure import SOFT_KINDS, SectionIndex, find_headings, kind_of
+from .structure import SOFT_KINDS, SectionIndex, defined_term, find_headings, heading_titles, kind_of, references
 from .types import Chunk, Document, Heading, Sentence
 
 MIN_FRAGMENT = 20  # shorter pieces ("(a)", "1.") join the sentence that follows
@@ -152,15 +162,18 @@ def chunk_document(document: Document, settings: ChunkingSettings | None = None)
     sections = SectionIndex(text, headings)
     hard = [h for h in headings if h.kind not in SOFT_KINDS]
     soft_starts = {h.start for h in headings if h.kind in SOFT_KINDS}
+    titles = heading_titles(text, headings)
     regions = _regions(text, hard)
     chunks: list[Chunk] = []
     for region in regions:
         sentences = split_sentences(text, region.start, region.end)
-        for group in _pack(sentences, soft_starts, settings):
+        terms = {s.start: term for s in sentences if (term := defined_term(text[s.start:s.start + 200]))}
+        for group in _pack(sentences, soft_starts, settings, set(terms)):
             start, end = group[0].start, group[-1].end
             # a bare chapter title carried into this region does not make the chunk the chapter's
             anchor = max(start, region.heading.start) if region.heading else start
             path = _common_path(sections.path_at(anchor), sections.path_at(group[-1].start))
+            own = {h.label for x in group for h in sections.path_at(x.start)}  # its own headings are no references
             chunks.append(
                 Chunk(
                     id=f"{document.id}:{document.sha256[:12]}:{len(chunks):05d}",
@@ -176,6 +189,8 @@ def chunk_document(document: Document, settings: ChunkingSettings | None = None)
                         Sentence(x.start, x.end, SectionIndex.label(sections.path_at(x.start)), document.page_at(x.start))
                         for x in group
                     ),
+                    defines=terms.get(start),
+                    refers_to=tuple(references(text[start:end], titles, own)) if titles else (),
                 )
             )
     return chunks
@@ -208,7 +223,9 @@ def _bare_heading(text: str) -> bool:
     return len(stripped) < TINY_REGION and not re.search(r"[a-z)][.!?;:](\s|$)", stripped)
 
 
-def _pack(sentences: list[Sentence], soft_starts: set[int], settings: ChunkingSettings) -> list[list[Sentence]]:
+def _pack(
+    sentences: list[Sentence], soft_starts: set[int], settings: ChunkingSettings, definitions: set[int] = frozenset()  # type: ignore[assignment]
+) -> list[list[Sentence]]:
     max_chars = settings.max_chars
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
@@ -217,7 +234,7 @@ def _pack(sentences: list[Sentence], soft_starts: set[int], settings: ChunkingSe
             size = sentence.end - current[0].start
             full = current[-1].end - current[0].start
             at_paragraph = sentence.start in soft_starts and full >= settings.paragraph_break * max_chars
-            if size > max_chars or at_paragraph:
+            if size > max_chars or at_paragraph or sentence.start in definitions:
                 groups.append(current)
                 current = []
         current.append(sentence)
@@ -226,7 +243,8 @@ def _pack(sentences: list[Sentence], soft_starts: set[int], settings: ChunkingSe
     if len(groups) > 1:  # a short tail joins the group before it when that stays near the limit
         tail, before = groups[-1], groups[-2]
         short = tail[-1].end - tail[0].start < settings.tail_merge * max_chars
-        if short and tail[-1].end - before[0].start <= settings.tail_merge_limit * max_chars:
+        own_unit = tail[0].start in definitions  # a definition stays its own chunk
+        if short and not own_unit and tail[-1].end - before[0].start <= settings.tail_merge_limit * max_chars:
             groups[-2:] = [before + tail]
     return groups
 
@@ -241,8 +259,8 @@ def _common_path(a: tuple[Heading, ...], b: tuple[Heading, ...]) -> tuple[Headin
 
 
 def embedding_text(document_title: str, chunk: Chunk) -> str:
-    """What is embedded for a chunk: its document title and section path, then its text."""
-    head = document_title if not chunk.section else f"{document_title} | {chunk.section}"
+    """What is embedded for a chunk: its document title, section path and the term it defines, then its text."""
+    head = " | ".join(part for part in (document_title, chunk.section, chunk.defines) if part)
     return f"{head}\n{chunk.text}"
 
 

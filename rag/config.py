@@ -44,8 +44,9 @@ __all__ = [
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
-# Bump when chunk boundaries or the embedded text change, so old vectors are not reused.
-CHUNKER_VERSION = 2
+# Bump when chunk boundaries, the embedded or lexically indexed text, or the text
+# normalization (rag.normalize) change, so old vectors are not reused: `rag reindex` rebuilds.
+CHUNKER_VERSION = 3
 
 
 class _Group(BaseModel):

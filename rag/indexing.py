@@ -35,7 +35,7 @@ from .chunking import chunk_document, embedding_text
 from .config import ChunkingSettings
 from .embedding import Embedder
 from .errors import FileUnreadable, RagError, storage_failure
-from .loading import DEFAULT_LIMITS, Limits, discover, load_bytes, read_catalog, read_sidecar
+from .loading import DEFAULT_LIMITS, Limits, discover, load_bytes, read_catalog, read_sidecar, renormalize
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Chunk, Document
@@ -190,12 +190,14 @@ class Indexer:
         return status
 
     def rebuild(self, progress: bool = False) -> IngestReport:
-        """Re-chunk and re-embed every stored document (after a model or chunking change)."""
+        """Re-chunk and re-embed every stored document (after a model, chunking or normalization
+        change); each document's text is first normalized again under the current rules."""
         started = time.perf_counter()
         self.vectors.reset()
         report = IngestReport([], [], [], [])
         todo = []
         for document in self.store.iter_documents():
+            document = renormalize(document)
             sha = self.store.given_metadata_sha(document.id) or ""
             todo.append(Prepared(document, chunk_document(document, self.chunking), sha, "updated"))
         self._write(todo, report, progress)

@@ -1,8 +1,9 @@
 """Files in, ``Document`` out: one small function per format.
 
-The text is normalized once here (Unicode NFC, ``\\n`` line endings, soft
-hyphens removed, words hyphenated across PDF line breaks joined where safe);
-every offset anywhere in the service refers to that normalized text.
+The text is normalized once here, by ``rag.normalize`` (characters, page
+markers into the page map, HTML and Markdown remnants, hyphenation,
+punctuation); every offset anywhere in the service refers to that normalized
+text.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ import json
 import logging
 import re
 import time
-import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ import yaml
 
 from .config import Settings
 from .errors import CorruptDocument, DocumentTooLarge, EmptyDocument, ExtractionLimit, UnsupportedFormat
+from .normalize import normalize, normalize_characters
 from .types import Document, PageSpan
 
 log = logging.getLogger(__name__)
@@ -104,35 +105,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# ---------------------------------------------------------------- normalization
-
-_HYPHEN_BREAK = re.compile(r"(?<![A-Za-z])([A-Za-z]*[a-z])-[ \t]*\n[ \t]*(?=[a-z])")
-# Words that keep their hyphen when a line break follows it ("non-\ndiscrimination").
-_KEEP_HYPHEN = {
-    "non", "co", "self", "cross", "multi", "well", "high", "low", "long", "short", "state", "end",
-    "pre", "post", "anti", "sub", "inter", "real", "human", "socio", "open", "third", "risk", "so",
-    "all", "ex", "semi", "large", "small", "general", "special", "decision", "data", "rule", "role",
-    "cyber", "trust", "fine", "full", "time", "day", "year", "e", "re", "de", "up", "in", "on", "off",
-}
-
-
-def normalize_text(text: str, *, from_pdf: bool = False) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\ufeff", "").replace("\x00", "").replace("\u00ad", "")
-    if from_pdf:
-        text = _join_hyphenated(text)
-    return text
-
-
-def _join_hyphenated(text: str) -> str:
-    def join(match: re.Match[str]) -> str:
-        word = match.group(1)
-        if word.lower() in _KEEP_HYPHEN or len(word) < 2:
-            return f"{word}-"
-        return word
-
-    return _HYPHEN_BREAK.sub(join, text)
+# ---------------------------------------------------------------- normalization (see rag.normalize)
 
 
 def _strip_outer_blank_lines(text: str) -> str:
@@ -183,9 +156,9 @@ def _plain_metadata(value: Any) -> Any:
     return value
 
 
-def parse_markdown(raw: str, name: str) -> tuple[str, dict[str, Any], str | None]:
-    """Returns (body, front matter, first heading)."""
-    text = normalize_text(raw)
+def parse_markdown(raw: str, name: str) -> tuple[str, list[PageSpan], dict[str, Any], str | None]:
+    """Returns (body, its page map, front matter, first heading)."""
+    text = normalize_characters(raw)
     meta: dict[str, Any] = {}
     match = _FRONT_MATTER.match(text)
     if match:
@@ -197,17 +170,18 @@ def parse_markdown(raw: str, name: str) -> tuple[str, dict[str, Any], str | None
         if isinstance(loaded, dict):
             meta = _plain_metadata(loaded)
             text = text[match.end():]
-    body = _strip_outer_blank_lines(text)
-    heading = _MD_HEADING.search(body)
-    return body, meta, heading.group(1).strip() if heading else None
+    body = normalize(text)
+    heading = _MD_HEADING.search(body.text)
+    return body.text, body.pages, meta, heading.group(1).strip() if heading else None
 
 
-def parse_plain_text(raw: str) -> tuple[str, str | None]:
-    body = _strip_outer_blank_lines(normalize_text(raw))
-    first, _, rest = body.partition("\n")
+def parse_plain_text(raw: str) -> tuple[str, list[PageSpan], str | None]:
+    """Returns (body, its page map, a title when the first line looks like one)."""
+    body = normalize(raw)
+    first, _, rest = body.text.partition("\n")
     first = first.strip()
     looks_like_title = 0 < len(first) <= 150 and not first.endswith((".", ",", ";", ":")) and rest.startswith("\n")
-    return body, first if looks_like_title else None
+    return body.text, body.pages, first if looks_like_title else None
 
 
 _DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe", "button")
@@ -250,7 +224,7 @@ def parse_html(raw: bytes | str, name: str, limits: Limits = DEFAULT_LIMITS) -> 
                 first_heading = label
             tag.replace_with(f"\n\n{'#' * level} {label}\n\n" if label else "")
     clock.check()
-    text = normalize_text(body.get_text())
+    text = normalize(body.get_text(), markers=False, markup=False).text
     lines = [" ".join(line.split()) for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
     return _strip_outer_blank_lines(text), title or first_heading
@@ -296,7 +270,7 @@ def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
     spans: list[PageSpan] = []
     offset = 0
     for number, page_text in enumerate(pages, start=1):
-        cleaned = normalize_text(page_text, from_pdf=True).strip()
+        cleaned = normalize_characters(page_text).strip()
         if not cleaned:
             continue
         if parts:
@@ -310,30 +284,8 @@ def parse_pdf(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> tuple[
     if isinstance(title, str) and title.strip():
         meta["pdf_title"] = title.strip()
     meta["page_count"] = len(pages)
-    return "".join(parts), spans, meta
-
-
-# Page markers left in Markdown/text conversions of PDFs: "{3}-----" or "---- Page 4 ----".
-_PAGE_MARKERS = (
-    (re.compile(r"^\{(\d+)\}-{8,}[ \t]*$", re.MULTILINE), 1),
-    (re.compile(r"^-{2,}[ \t]*Page[ \t]+(\d+)[ \t]*-{2,}[ \t]*$", re.MULTILINE), 0),
-)
-
-
-def pages_from_markers(text: str) -> list[PageSpan]:
-    for pattern, shift in _PAGE_MARKERS:
-        marks = list(pattern.finditer(text))
-        if len(marks) < 2:
-            continue
-        spans = []
-        for i, mark in enumerate(marks):
-            start = mark.start()
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-            spans.append(PageSpan(page=int(mark.group(1)) + shift, start=start, end=end))
-        if spans[0].start > 0:
-            spans.insert(0, PageSpan(page=max(1, spans[0].page - 1), start=0, end=spans[0].start))
-        return spans
-    return []
+    body = normalize("".join(parts), pages=spans, markers=False, markup=False)
+    return body.text, body.pages, meta
 
 
 # ---------------------------------------------------------------- metadata sidecars
@@ -451,12 +403,10 @@ def load_bytes(
         text, fallback_title = parse_html(data, name, limits)
     elif suffix in (".md", ".markdown"):
         _reject_binary(data, name)
-        text, front, fallback_title = parse_markdown(_decode(data, name), name)
-        pages = pages_from_markers(text)
+        text, pages, front, fallback_title = parse_markdown(_decode(data, name), name)
     else:
         _reject_binary(data, name)
-        text, fallback_title = parse_plain_text(_decode(data, name))
-        pages = pages_from_markers(text)
+        text, pages, fallback_title = parse_plain_text(_decode(data, name))
     if not text.strip():
         raise EmptyDocument(f"{name}: no text could be extracted" + (" (a scanned PDF has no text layer)" if suffix == ".pdf" else ""))
     limits.check_chars(text, name)
@@ -489,7 +439,8 @@ def load_text(
     limits: Limits = DEFAULT_LIMITS,
 ) -> Document:
     """A document given as text (for example over HTTP); its id comes from its title unless given."""
-    body = _strip_outer_blank_lines(normalize_text(text))
+    normalized = normalize(text)
+    body = normalized.text
     if not body.strip():
         raise EmptyDocument("the text is empty")
     limits.check_chars(body, "the text")
@@ -505,8 +456,21 @@ def load_text(
         sha256=sha256_bytes(body.encode("utf-8")),
         source=f"text:{slug}",
         metadata=meta,
-        pages=pages_from_markers(body),
+        pages=normalized.pages,
     )
+
+
+def renormalize(document: Document) -> Document:
+    """A stored document under the current normalization rules (``rag reindex``): its text
+    normalized again as its format's loader would, its page map carried along. Normalized
+    text is a fixed point, so a document stored under the current rules comes back unchanged."""
+    suffix = Path(document.source).suffix.lower()
+    from_pdf = suffix == ".pdf"
+    markup = suffix not in (".html", ".htm", ".pdf")
+    body = normalize(document.text, pages=document.pages, markers=not from_pdf, markup=markup)
+    if body.text == document.text:
+        return document
+    return replace(document, text=body.text, pages=body.pages)
 
 
 def _str(value: Any) -> str | None:

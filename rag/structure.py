@@ -122,3 +122,91 @@ def kind_of(path: tuple[Heading, ...]) -> str:
     if "article" in kinds or "section" in kinds:
         return "operative"
     return "body"
+
+
+# ---------------------------------------------------------------- titles, references and definitions
+
+TITLED_KINDS = frozenset({"chapter", "annex", "part", "section", "article"})
+_TITLE_LEAD = re.compile(
+    r"^[\s#*>-]*(?:(?:CHAPTER|Chapter|ANNEX|Annex|PART|Part|SECTION|Section|SEC\.|Sec\.|Article)[^\S\n]+)?"
+    r"(?:[IVXLC]+|\d+(?:[.-]\d+)*[A-Za-z]?)\b[.:]?[^\S\n]*(?:Chapter [IVX]+:[^\S\n]*)?"
+)
+# A sentence, not a title: it opens with a clause or holds a verb a title does not.
+_NOT_A_TITLE = re.compile(
+    r"^(?:\(|(?:The|These|This|That|An?|In|For|To|Where|When|If)\b)"
+    r"|\b(?:is|are|be|shall|should|must|may|means|apply|applies|add|added|finds|declares|does)\b|[;,]$"
+)
+MAX_TITLE = 100
+
+
+def heading_titles(text: str, headings: list[Heading]) -> dict[str, str]:
+    """Label -> title of each chapter, annex, part, section and article of ``text``
+    ("Chapter II" -> "Prohibited AI practices"): the words after the label on its line,
+    else the next line when it is short. The first heading of a label wins."""
+    titles: dict[str, str] = {}
+    for heading in headings:
+        if heading.kind not in TITLED_KINDS or heading.label in titles:
+            continue
+        line_end = text.find("\n", heading.start)
+        line_end = len(text) if line_end < 0 else line_end
+        rest = _TITLE_LEAD.sub("", text[heading.start:line_end], count=1)
+        rest = re.split(r"(?<=[A-Za-z)])\.(?:\s|$)", rest, maxsplit=1)[0]
+        title = " ".join(re.sub(r"[*_`]+", "", rest).split())
+        if len(re.findall(r"[A-Za-z]", title)) < 3:
+            following = text[line_end:line_end + 400].lstrip()
+            title = " ".join(re.sub(r"[*_`]+", "", following.split("\n", 1)[0]).split()) if following else ""
+        if 3 <= len(title) <= MAX_TITLE and not _NOT_A_TITLE.search(title):
+            titles[heading.label] = title.rstrip(".:")
+    return titles
+
+
+_REF_NUMBER = r"(?:[IVXLC]+|\d+(?:-\d+-\d+|\.\d+)?[a-z]?)(?:\(\d+\))*"
+_REFERENCE = re.compile(
+    rf"\b(Chapters?|Articles?|Annex(?:es)?|Sections?|Parts?)[^\S\n]+"
+    rf"({_REF_NUMBER}(?:(?:[^\S\n]*,[^\S\n]*|[^\S\n]+(?:and|or|to)[^\S\n]+){_REF_NUMBER})*)"
+    r"(?![^\S\n]+of[^\S\n]+(?:Regulation|Directive|Decision|the Treaty|TFEU|the TFEU|that|those|the Charter|Council|Title|title|Public Law))",
+    re.IGNORECASE,
+)
+_KIND_WORD = {"chapter": "Chapter", "article": "Article", "annex": "Annex", "section": "Section", "part": "Part"}
+MAX_RANGE = 20  # "Articles 8 to 15" names each article; a longer range names its two ends
+
+
+def references(text: str, titles: dict[str, str], own: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """The provisions of the same document that ``text`` refers to, as "Label Title" strings,
+    in order of first mention ("Chapters I and II" -> ["Chapter I General provisions",
+    "Chapter II Prohibited AI practices"]). References to other acts ("Chapter II of Regulation
+    (EU) 2022/2065"), to the text's own provisions (``own``) and to unknown labels are left out."""
+    found: dict[str, str] = {}
+    for match in _REFERENCE.finditer(text):
+        word = match.group(1).lower().rstrip("s")
+        word = "annex" if word.startswith("annex") else word
+        kind = _KIND_WORD[word]
+        numbers = re.findall(r"[IVXLC]+\b|\d+(?:-\d+-\d+|\.\d+)?[a-z]?", match.group(2))
+        if re.search(r"\bto\b", match.group(2), re.IGNORECASE) and len(numbers) == 2 and all(n.isdigit() for n in numbers):
+            low, high = int(numbers[0]), int(numbers[1])
+            if 0 < high - low <= MAX_RANGE:
+                numbers = [str(n) for n in range(low, high + 1)]
+        for number in numbers:
+            label = f"{kind} {number.upper() if kind in ('Chapter', 'Annex') else number}"
+            if label in own or label in found or label not in titles:
+                continue
+            found[label] = f"{label} {titles[label]}"
+    return list(found.values())
+
+
+_DEFINITION = re.compile(
+    r"^[\s\-*]*(?:\((?:\d{1,3}|[a-z]{1,4}|[A-Z]{1,4})\)\s*){0,3}(?:The term\s+)?"
+    r"[\"\u201c\u2018']([^\"\u201d\u2019'\n]{2,80})[\"\u201d\u2019']"
+    r"(?:\s+(?:or|and)\s+[\"\u201c\u2018'][^\"\u201d\u2019'\n]{1,40}[\"\u201d\u2019'])?,?\s+"
+    r"(?:means|has the (?:same )?meaning|refers to|shall mean|includes|is defined)\b",
+    re.IGNORECASE,
+)
+
+
+def defined_term(sentence: str) -> str | None:
+    """The term a definition sentence defines ("(60) ‘deep fake’ means ..." -> "deep fake"), else None."""
+    match = _DEFINITION.match(sentence)
+    if not match:
+        return None
+    term = " ".join(match.group(1).split())
+    return term.lower() if term.isupper() else term

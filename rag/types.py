@@ -78,6 +78,14 @@ class Chunk:
     page: int | None
     kind: str  # operative | recital | annex | preamble | body
     sentences: tuple[Sentence, ...] = ()
+    # Indexed with the chunk, never part of its text (offsets stay exact): see rag.chunking.
+    defines: str | None = None  # the term a definition chunk defines
+    refers_to: tuple[str, ...] = ()  # "Label Title" of the provisions of the same document its text refers to
+
+    @property
+    def context(self) -> str:
+        """What the lexical index holds for the chunk besides its text and section path."""
+        return "; ".join(([f"definition of {self.defines}"] if self.defines else []) + list(self.refers_to))
 
 
 @dataclass(frozen=True)

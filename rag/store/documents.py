@@ -298,7 +298,7 @@ class DocumentStore:
             )
             db.execute(
                 "INSERT INTO chunks_fts(rowid, text, section, title) VALUES (?,?,?,?)",
-                (cur.lastrowid, chunk.text, chunk.section or "", document.title),
+                (cur.lastrowid, chunk.text, " | ".join(p for p in (chunk.section, chunk.context) if p), document.title),
             )
 
     def update_metadata(self, document_id: str, title: str, metadata: dict[str, Any], given_metadata_sha: str) -> None:
@@ -438,7 +438,9 @@ class DocumentStore:
         document_ids: list[str] | None = None,
         weights: tuple[float, float, float] = (1.0, 0.6, 0.3),
     ) -> list[tuple[str, float]]:
-        """BM25 over chunk text, section path and title (``weights`` in that order); best first."""
+        """BM25 over chunk text, section path and title (``weights`` in that order); best first.
+        The section column also holds the chunk's ``context`` (the term it defines, the titles of
+        the provisions it refers to), indexed but never part of the stored text."""
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)

@@ -8,7 +8,8 @@ import unicodedata
 import pytest
 
 from rag.errors import CorruptDocument, EmptyDocument, UnsupportedFormat
-from rag.loading import discover, document_id, load_bytes, load_file, normalize_text
+from rag.loading import discover, document_id, load_bytes, load_file
+from rag.normalize import normalize_text
 from tests.helpers import make_pdf
 
 
