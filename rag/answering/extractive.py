@@ -50,6 +50,7 @@ class Candidate:
     score: float
     dense: float
     overlap: float
+    choice: float  # what picks the sentences to quote: the score without the passage prior, recitals lower
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Evidence:
         return self.best_sentence - unseen_penalty * self.unseen
 
 
+_RECITAL = re.compile(r"\bRecital\b")
 _OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
 
 
@@ -202,9 +204,12 @@ class ExtractiveAnswerer:
                     score = config.dense_weight * dense + config.overlap_weight * lexical + prior
                     if obligations and _OBLIGATION.search(text):
                         score += config.obligation_bonus
-                    out.append(
-                        Candidate(chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical)
-                    )
+                    choice = score - prior + config.length_bonus * min(len(text), 400)
+                    if _RECITAL.search(sentence.section or chunk.section or ""):
+                        choice -= config.recital_penalty
+                    out.append(Candidate(
+                        chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
+                    ))
         return out
 
     def select(
@@ -214,25 +219,44 @@ class ExtractiveAnswerer:
         item with its lead-in), in reading order; with ``kind`` (the kind of value the question asks
         for), the best sentence stating such a value comes first."""
         config = self.settings
-        ranked = sorted(cands, key=lambda c: c.score, reverse=True)
-        if not ranked:
+        ranked = sorted(cands, key=lambda c: c.choice, reverse=True)
+        spans_of: dict[int, list[tuple[int, int]] | None] = {}
+
+        def quotable(cand: Candidate) -> list[tuple[int, int]] | None:
+            """The spans to cite for ``cand``; None for an item or fragment that says nothing alone."""
+            key = id(cand)
+            if key not in spans_of:
+                spans = quote_spans(document_text(cand.chunk), cand.start, cand.end)
+                if spans == [(cand.start, cand.end)] and not says_something(cand.text):
+                    spans = None
+                spans_of[key] = spans
+            return spans_of[key]
+
+        best = next((c.choice for c in ranked if quotable(c) is not None), None)
+        if best is None:
             return []
-        floor = ranked[0].score * config.relative_cutoff
+        floor = best * config.relative_cutoff
         lead = None
         if kind is not None:
-            lead = next((c for c in ranked if c.score >= floor and holds_value(kind, c.text)), None)
+            value_floor = best * config.value_cutoff
+            lead = next(
+                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text) and quotable(c)), None
+            )
             if lead is not None:
                 ranked.remove(lead)
                 ranked.insert(0, lead)
         chosen: list[Chosen] = []
         size = 0
         for cand in ranked:
-            if len(chosen) >= config.max_sentences or cand.score < floor:
+            if len(chosen) >= config.max_sentences or (cand.choice < floor and cand is not lead):
                 break
+            same_document = sum(1 for c in chosen if c.cand.chunk.document_id == cand.chunk.document_id)
+            if same_document >= config.sentences_per_document:
+                continue
             if any(float(np.dot(cand.vector, c.cand.vector)) > config.redundancy for c in chosen):
                 continue
-            spans = quote_spans(document_text(cand.chunk), cand.start, cand.end)
-            if spans is None or (spans == [(cand.start, cand.end)] and not says_something(cand.text)):
+            spans = quotable(cand)
+            if spans is None:
                 continue  # an item or a fragment that says nothing alone
             if any(
                 c.cand.chunk.document_id == cand.chunk.document_id and a < d and c_ < b

@@ -37,13 +37,20 @@ _FILLER = frozenset(
     "set out laid down listed thereof therein hereof accordance amended amending repealing its their be is are".split()
 )
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# a footnote or bibliography entry: "20  Haiying Guan, James Horan, ... “Guardians of Forensic Evidence ...”"
+_FOOTNOTE = re.compile(r"^\s*\d{1,3}\s+(?=.*(?:[“\"].{10,}[”\"]|https?://|\bet al\.|\bdoi\b|\(\d{4}\)))", re.DOTALL)
+_ADDRESS = re.compile(r"https?://\S+|www\.\S+")
 
 
 def says_something(text: str) -> bool:
-    """False for a heading ("Article 113 Entry into force and application") or a sentence made of
-    references ("See Article 5(1), point (a), of Regulation (EU) 2019/1020.")."""
+    """False for a heading ("Article 113 Entry into force and application"), a footnote or
+    bibliography entry, or a sentence made of references ("See Article 5(1), point (a), of
+    Regulation (EU) 2019/1020.") or web addresses."""
     stripped = text.strip()
     if _HEADING_START.match(stripped) and not re.search(r"[.;:!?]\W*$", stripped):
         return False
+    if _FOOTNOTE.match(stripped):
+        return False
+    stripped = _ADDRESS.sub(" ", stripped)
     words = [w for w in _WORD.findall(_REFERENCE.sub(" ", stripped)) if w.lower() not in _FILLER]
     return len(words) >= 3

@@ -78,6 +78,9 @@ def test_numbered_paragraphs_and_plain_sentences_stand_alone(shared_corpus):
     [
         ("Article 113 Entry into force and application", False),
         ("See Article 5(1), point (a), of Regulation (EU) 2019/1020.", False),
+        ("20  Haiying Guan, James Horan, and Andrew Zhang, “Guardians of Forensic Evidence: Evaluating Analytic "
+         "Systems Against AI-Generated Deepfakes,” (Gaithersburg, 2024)", False),
+        ("See https://www.nist.gov/itl/ai-risk-management-framework and https://airc.nist.gov/.", False),
         ("Deployers shall inform the natural persons concerned that they are subject to such a system.", True),
         ("The Commission shall evaluate the need for amendment of the list in Annex III once a year.", True),
     ],
