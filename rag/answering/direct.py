@@ -73,7 +73,7 @@ _BODY_NOUN = (r"(?:Commission|Office|Board|Authority|Authorities|Agency|Council|
               r"Attorney General|Department|Ministry|Administration|Parliament|Court|Bureau|Institute|Panel|"
               r"Coordinator|Advisor|Adviser|Chancellor|President|Governor|Legislature|Centre|Center)")
 _BODY = re.compile(
-    rf"\b(?:[A-Z][A-Za-z.&’'-]*\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?)*{_BODY_NOUN}\b"
+    rf"\b(?:[A-Z][A-Za-z.&’'-]*\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?)*{_BODY_NOUN}(?:-[A-Z][a-z]+)?\b"
     rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][A-Za-z]*(?:\s+(?:and\s+)?[A-Z][A-Za-z]*)*)?|"
     r"\b(?:ATTORNEY GENERAL|SECRETARY OF STATE)\b|"
     r"\b(?:national\s+)?(?:market surveillance|competent|supervisory|data protection|notifying)\s+authorit(?:y|ies)\b|"

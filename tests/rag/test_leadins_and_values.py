@@ -121,6 +121,7 @@ def test_the_kind_of_value_a_question_asks_for(question, kind):
         ("threshold", "power greater than 10<sup>26</sup> integer or floating-point operations", ["10<sup>26</sup>"]),
         ("number", "Pursuant to Article 5, the WAIC event, which spans three days, opened.", ["three"]),
         ("body", "THE ATTORNEY GENERAL HAS EXCLUSIVE AUTHORITY TO ENFORCE THIS PART 17.", ["ATTORNEY GENERAL"]),
+        ("body", "At the opening, UN Secretary-General Antonio Guterres spoke.", ["UN Secretary-General"]),
         ("body", "Where the Commission so decides, it shall entrust the tasks to the AI Office.", ["Commission", "AI Office"]),
     ],
 )
