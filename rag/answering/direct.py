@@ -148,6 +148,8 @@ def _numbers(text: str) -> list[tuple[int, int]]:
                 continue  # a list marker: "1." or "(2)"
         if text[max(0, start - 1):start] == "(" and after.startswith(")"):
             continue  # "(2)": a paragraph number
+        if re.fullmatch(r"\d{4,}\.\d+", match.group(0)):
+            continue  # "22757.12": the number of a code section
         out.append((start, end))
     return out
 
