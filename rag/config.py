@@ -129,7 +129,8 @@ class AnsweringSettings(_Group):
     )
     recital_penalty: float = Field(
         default=0.3, ge=0.0, le=10.0,
-        description="Choice score lost by a recital (a preamble paragraph): the operative provision is quoted first.",
+        description="Choice score lost by a recital or a bill's digest (\"This bill would...\"): the operative "
+        "provision they summarise is quoted first.",
     )
     length_bonus: float = Field(
         default=0.0002, ge=0.0, le=1.0,

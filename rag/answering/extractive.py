@@ -76,6 +76,8 @@ class Evidence:
 
 
 _RECITAL = re.compile(r"\bRecital\b")
+# a bill's digest ("This bill would ...", "Existing law ..."): a summary of the operative text, like a recital
+_DIGEST = re.compile(r"^\W*(?:(?:This|The) (?:bill|act|measure) would|Existing law)\b")
 _OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
 
 
@@ -205,7 +207,7 @@ class ExtractiveAnswerer:
                     if obligations and _OBLIGATION.search(text):
                         score += config.obligation_bonus
                     choice = score - prior + config.length_bonus * min(len(text), 400)
-                    if _RECITAL.search(sentence.section or chunk.section or ""):
+                    if _RECITAL.search(sentence.section or chunk.section or "") or _DIGEST.match(text):
                         choice -= config.recital_penalty
                     out.append(Candidate(
                         chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
