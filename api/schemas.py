@@ -230,6 +230,14 @@ class Understood(BaseModel):
     not_in_corpus: list[str] = Field(default_factory=list, description="Named instruments or jurisdictions the corpus lacks.")
 
 
+class DirectAnswerOut(BaseModel):
+    """The one value the question asks for, as the document writes it, and the citation stating it."""
+
+    text: str = Field(description="The date, amount, number or named body, exactly as in the cited quote.",
+                      examples=["2 August 2026"])
+    citation: CitationOut = Field(description="One of the answer's citations: its quote holds `text` once.")
+
+
 class AskResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -294,6 +302,11 @@ class AskResponse(BaseModel):
         "do not state); they quote nothing, so they carry no marker.",
     )
     understood: Understood = Field(default_factory=Understood, description="What the question names.")
+    direct_answer: DirectAnswerOut | None = Field(
+        default=None,
+        description="Set when the question asks when, how much, how many, which threshold or who, and one cited "
+        "span states exactly one such value; null otherwise.",
+    )
 
     @classmethod
     def from_answer(cls, a: Answer) -> AskResponse:

@@ -89,7 +89,7 @@ def print_summary(summary: dict) -> None:
     """A few headline figures for the terminal."""
     service = summary.get("service", {})
     print(f"{summary.get('dataset')}: {summary.get('questions')} questions, {summary.get('errors', 0)} errors")
-    keys = ("recall@5", "mrr", "citation_validity", "citation_precision", "f1", "abstention_recall",
+    keys = ("recall@5", "mrr", "citation_validity", "citation_precision", "direct_answer_accuracy", "f1", "abstention_recall",
             "false_abstention_rate", "latency_p50_ms", "latency_p95_ms")
     print("  service:   " + "  ".join(f"{k}={fmt(service.get(k), k.endswith('_ms'))}" for k in keys))
     generation = summary.get("generation")

@@ -334,6 +334,13 @@ def embedding_similarity(
     return cosine(vectors[0], vectors[1])
 
 
+def value_found(value: str, references: Iterable[str]) -> bool:
+    """True when ``value`` (a date, an amount, a name) appears in one of ``references``, compared
+    on letters and digits only ("2 August 2026" is found in "from 2 August 2026,")."""
+    key = "".join(ch for ch in value.lower() if ch.isalnum())
+    return bool(key) and any(key in "".join(ch for ch in ref.lower() if ch.isalnum()) for ref in references)
+
+
 # ---------------------------------------------------------------- abstention
 
 

@@ -29,6 +29,7 @@ SERVICE_ROWS = [
     ("cited_sentence_share", "sentences with a citation"),
     ("f1", "answer token F1"),
     ("similarity", "answer embedding similarity"),
+    ("direct_answer_accuracy", "direct answer right (when / how much / who questions)"),
     ("abstention_precision", "abstention precision"),
     ("abstention_recall", "abstention recall"),
     ("false_abstention_rate", "false abstention rate"),

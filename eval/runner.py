@@ -49,7 +49,9 @@ from eval.metrics import (
     retrieval_scores,
     strip_citation_markers,
     token_f1,
+    value_found,
 )
+from rag.answering.direct import asked_kind
 from rag.config import Settings, settings_hash
 from rag.contract import PipelineProtocol
 from rag.serialize import answer_json
@@ -57,7 +59,10 @@ from rag.serialize import answer_json
 SEARCH_K = 10
 FAST_PER_CATEGORY = 8
 RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10"]
-ANSWER_METRICS = ["citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity"]
+ANSWER_METRICS = [
+    "citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity",
+    "direct_answer_accuracy",
+]
 SERVICE_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
 BASELINE_NAMES = ("bm25", "dense", "langchain")
 
@@ -377,6 +382,13 @@ def _answer_metrics(
     if answerable and embed is not None:
         similarity = 0.0 if not prediction else embedding_similarity(prediction, reference, embed)
     flags = [str(f) for f in reply.get("flags") or []]
+    direct = reply.get("direct_answer") or None
+    direct_text = str(direct.get("text", "")) if isinstance(direct, dict) else None
+    # answerable questions asking when, how much, how many, which threshold or who: is the value given right?
+    direct_accuracy = None
+    if answerable and asked_kind(question.question) is not None:
+        references = [reference, *(e.quote for e in question.evidence)]
+        direct_accuracy = float(direct_text is not None and value_found(direct_text, references))
     return {
         "answer": answer,
         "abstained": abstained,
@@ -395,6 +407,8 @@ def _answer_metrics(
         "cited_sentence_share": None if abstained else cited_sentence_share(answer, reply.get("notes") or ()),
         "f1": token_f1(prediction, reference) if answerable else None,
         "similarity": similarity,
+        "direct_answer": direct_text,
+        "direct_answer_accuracy": direct_accuracy,
     }
 
 

@@ -115,7 +115,27 @@ class AnsweringSettings(_Group):
         default=0.88, ge=0.0, le=1.0, description="A sentence this similar to one already chosen adds nothing and is skipped."
     )
     relative_cutoff: float = Field(
-        default=0.75, ge=0.0, le=1.0, description="Sentences scoring under this share of the best one are left out."
+        default=0.93, ge=0.0, le=1.0,
+        description="Sentences whose choice score is under this share of the best one's are left out.",
+    )
+    value_cutoff: float = Field(
+        default=0.85, ge=0.0, le=1.0,
+        description="A question asking when, how much, how many or who is answered first by the best sentence "
+        "stating such a value whose choice score reaches this share of the best one's.",
+    )
+    sentences_per_document: int = Field(
+        default=1, ge=1, le=20,
+        description="Most sentences quoted from one document (a list item with its lead-in counts once): more "
+        "quotes from the same text mostly repeat or surround the one that answers.",
+    )
+    recital_penalty: float = Field(
+        default=0.3, ge=0.0, le=10.0,
+        description="Choice score lost by a recital or a bill's digest (\"This bill would...\"): the operative "
+        "provision they summarise is quoted first.",
+    )
+    length_bonus: float = Field(
+        default=0.0002, ge=0.0, le=1.0,
+        description="Choice score gained per character of a sentence, up to 400: a fuller sentence says more.",
     )
     max_answer_chars: int = Field(default=1200, ge=100, le=100000, description="Longest answer, in quoted characters.")
     stem_chars: int = Field(

@@ -25,6 +25,7 @@ from .abstention import (
     premise_sentence,
     unsupported_concepts,
 )
+from .answering.direct import asked_kind, direct_answer
 from .status import Facts
 from .status_answers import Cited, asks_about_status, status_answer, withdrawal_notes
 from .store.documents import DocumentStore
@@ -56,7 +57,9 @@ class Grounding:
         if kind is not None and named and (kind == "status" or any(d.applications or d.withdrawn for d in named)):
             cited = self._cited([], [])
             status_answer(kind, named, cited)
-            return _answer(question, passages, cited.parts, cited.citations), cited.parts
+            answer = _answer(question, passages, cited.parts, cited.citations)
+            answer.direct_answer = direct_answer(asked_kind(question), cited.citations)
+            return answer, cited.parts
         closest = [p.title for p in passages]
         refusal = missing_instrument(
             understood, self.facts.titles, self._corpus_mentions, self._document_mentions, closest

@@ -7,7 +7,7 @@ from typing import Any
 
 from .types import Answer, Citation, Passage
 
-__all__ = ["passage_json", "citation_json", "answer_json"]
+__all__ = ["passage_json", "citation_json", "direct_answer_json", "answer_json"]
 
 
 def passage_json(p: Passage) -> dict[str, Any]:
@@ -19,6 +19,15 @@ def passage_json(p: Passage) -> dict[str, Any]:
 
 def citation_json(c: Citation) -> dict[str, Any]:
     return {**asdict(c), "score": float(c.score)}
+
+
+def direct_answer_json(answer: Answer) -> dict[str, Any] | None:
+    """``{text, citation}``: the citation as the answer lists it (with the same marker number)."""
+    direct = answer.direct_answer
+    if direct is None:
+        return None
+    listed = next((c for c in answer.citations if c.n == direct.citation.n and c.start == direct.citation.start), None)
+    return {"text": direct.text, "citation": citation_json(listed or direct.citation)}
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -37,4 +46,5 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "flags": list(answer.flags),
         "notes": list(answer.notes),
         "understood": dict(answer.understood),
+        "direct_answer": direct_answer_json(answer),
     }

@@ -130,6 +130,15 @@ class DroppedSentence:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class DirectAnswer:
+    """The one value a question asks for (a date, an amount, a number, a named body), as one
+    citation's quote writes it."""
+
+    text: str
+    citation: Citation
+
+
 @dataclass
 class Answer:
     question: str
@@ -147,6 +156,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # the service's own sentences about the evidence: not quoted, so uncited
     abstain_reason: str | None = None  # why the service refused, when it did
     understood: dict[str, Any] = field(default_factory=dict)  # what the question names, see rag.understanding
+    direct_answer: DirectAnswer | None = None  # the value asked for, when one cited span states exactly one
 
 
 @dataclass(frozen=True)

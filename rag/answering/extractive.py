@@ -23,7 +23,9 @@ from ..store.documents import StoredChunk
 from ..terms import asks_about_requirements, base_form, query_terms
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
-from .sentences import AnswerSentenceRule
+from .direct import asked_kind, direct_answer, holds_value
+from .leadins import quote_spans
+from .sentences import AnswerSentenceRule, says_something
 
 __all__ = ["ExtractiveAnswerer", "CorpusStatistics"]
 
@@ -48,6 +50,15 @@ class Candidate:
     score: float
     dense: float
     overlap: float
+    choice: float  # what picks the sentences to quote: the score without the passage prior, recitals lower
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A sentence picked for the answer and the spans cited for it: itself, or with its lead-in."""
+
+    cand: Candidate
+    spans: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,9 @@ class Evidence:
         return self.best_sentence - unseen_penalty * self.unseen
 
 
+_RECITAL = re.compile(r"\bRecital\b")
+# a bill's digest ("This bill would ...", "Existing law ..."): a summary of the operative text, like a recital
+_DIGEST = re.compile(r"^\W*(?:(?:This|The) (?:bill|act|measure) would|Existing law)\b")
 _OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
 
 
@@ -117,8 +131,9 @@ class ExtractiveAnswerer:
         """The answer quoted from scored candidates (what ``stream`` yields)."""
         citations: list[Citation] = []
         parts: list[str] = []
+        kind = asked_kind(question)
         if cands and confidence >= self.settings.abstain_threshold:
-            parts, citations = compose(self.select(cands), retrieved.document_text)
+            parts, citations = compose(self.select(cands, retrieved.document_text, kind), retrieved.document_text)
         if not citations:
             parts = [NOT_FOUND]
         for index, part in enumerate(parts):
@@ -132,6 +147,7 @@ class ExtractiveAnswerer:
                 citations=citations,
                 passages=retrieved.passages,
                 confidence=round(confidence, 4),
+                direct_answer=direct_answer(kind, citations),
             )
         )
 
@@ -190,39 +206,80 @@ class ExtractiveAnswerer:
                     score = config.dense_weight * dense + config.overlap_weight * lexical + prior
                     if obligations and _OBLIGATION.search(text):
                         score += config.obligation_bonus
-                    out.append(
-                        Candidate(chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical)
-                    )
+                    choice = score - prior + config.length_bonus * min(len(text), 400)
+                    if _RECITAL.search(sentence.section or chunk.section or "") or _DIGEST.match(text):
+                        choice -= config.recital_penalty
+                    out.append(Candidate(
+                        chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
+                    ))
         return out
 
-    def select(self, cands: list[Candidate]) -> list[Candidate]:
-        """The best sentences that say different things, in reading order."""
+    def select(
+        self, cands: list[Candidate], document_text: Callable[[StoredChunk], str], kind: str | None = None
+    ) -> list[Chosen]:
+        """The best sentences that say different things, each with the spans to cite for it (a list
+        item with its lead-in), in reading order; with ``kind`` (the kind of value the question asks
+        for), the best sentence stating such a value comes first."""
         config = self.settings
-        ranked = sorted(cands, key=lambda c: c.score, reverse=True)
-        if not ranked:
+        ranked = sorted(cands, key=lambda c: c.choice, reverse=True)
+        spans_of: dict[int, list[tuple[int, int]] | None] = {}
+
+        def quotable(cand: Candidate) -> list[tuple[int, int]] | None:
+            """The spans to cite for ``cand``; None for an item or fragment that says nothing alone."""
+            key = id(cand)
+            if key not in spans_of:
+                spans = quote_spans(document_text(cand.chunk), cand.start, cand.end)
+                if spans == [(cand.start, cand.end)] and not says_something(cand.text):
+                    spans = None
+                spans_of[key] = spans
+            return spans_of[key]
+
+        best = next((c.choice for c in ranked if quotable(c) is not None), None)
+        if best is None:
             return []
-        floor = ranked[0].score * config.relative_cutoff
-        chosen: list[Candidate] = []
+        floor = best * config.relative_cutoff
+        lead = None
+        if kind is not None:
+            value_floor = best * config.value_cutoff
+            lead = next(
+                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text) and quotable(c)), None
+            )
+            if lead is not None:
+                ranked.remove(lead)
+                ranked.insert(0, lead)
+        chosen: list[Chosen] = []
         size = 0
         for cand in ranked:
-            if len(chosen) >= config.max_sentences or cand.score < floor:
+            if len(chosen) >= config.max_sentences or (cand.choice < floor and cand is not lead):
                 break
-            if any(float(np.dot(cand.vector, c.vector)) > config.redundancy for c in chosen):
+            same_document = sum(1 for c in chosen if c.cand.chunk.document_id == cand.chunk.document_id)
+            if same_document >= config.sentences_per_document:
                 continue
+            if any(float(np.dot(cand.vector, c.cand.vector)) > config.redundancy for c in chosen):
+                continue
+            spans = quotable(cand)
+            if spans is None:
+                continue  # an item or a fragment that says nothing alone
             if any(
-                c.chunk.document_id == cand.chunk.document_id and c.start < cand.end and cand.start < c.end for c in chosen
+                c.cand.chunk.document_id == cand.chunk.document_id and a < d and c_ < b
+                for c in chosen for a, b in spans for c_, d in c.spans
             ):
                 continue
-            if chosen and size + len(cand.text) > config.max_answer_chars:
+            length = sum(b - a for a, b in spans)
+            if chosen and size + length > config.max_answer_chars:
                 continue
-            chosen.append(cand)
-            size += len(cand.text)
+            chosen.append(Chosen(cand, spans))
+            size += length
         first_seen: dict[str, int] = {}
         for c in chosen:
-            first_seen.setdefault(
-                c.chunk.document_id, min(x.passage_rank for x in chosen if x.chunk.document_id == c.chunk.document_id)
-            )
-        return sorted(chosen, key=lambda c: (first_seen[c.chunk.document_id], c.chunk.document_id, c.start))
+            doc = c.cand.chunk.document_id
+            first_seen.setdefault(doc, min(x.cand.passage_rank for x in chosen if x.cand.chunk.document_id == doc))
+        leading = chosen[:1] if lead is not None and chosen and chosen[0].cand is lead else []
+        rest = sorted(
+            chosen[len(leading):],
+            key=lambda c: (first_seen[c.cand.chunk.document_id], c.cand.chunk.document_id, c.spans[0][0]),
+        )
+        return leading + rest
 
 
 def term_weights(terms: list[str], document_frequency: dict[str, int], total_chunks: int) -> dict[str, float]:
@@ -238,31 +295,36 @@ def evidence(cands: list[Candidate], weights: dict[str, float], unseen_terms: se
     return Evidence(best_sentence=best, unseen=unseen)
 
 
-def compose(chosen: list[Candidate], document_text: Callable[[StoredChunk], str]) -> tuple[list[str], list[Citation]]:
-    """The answer's sentences, each with its [n] marker, and the citations behind them.
+def compose(chosen: list[Chosen], document_text: Callable[[StoredChunk], str]) -> tuple[list[str], list[Citation]]:
+    """The answer's sentences, each with its [n] marker (a list item quoted apart from its lead-in
+    gets two), and the citations behind them.
 
     ``document_text(chunk)`` gives the full text of the chunk's document, against
     which every citation is checked before it is returned.
     """
     parts: list[str] = []
     citations: list[Citation] = []
-    for cand in chosen:
+    for choice in chosen:
+        cand = choice.cand
         text = document_text(cand.chunk)
-        quote = text[cand.start:cand.end]
-        citation = Citation(
-            n=len(citations) + 1,
-            document_id=cand.chunk.document_id,
-            title=cand.chunk.title,
-            section=cand.sentence.section or cand.chunk.section,
-            page=cand.sentence.page if cand.sentence.page is not None else cand.chunk.page,
-            start=cand.start,
-            end=cand.end,
-            quote=quote,
-            score=round(cand.score, 4),
-        )
-        if not is_valid(citation, text):  # never emit a citation that points nowhere
-            continue
-        citations.append(citation)
-        parts.append(f"{display_quote(quote)} [{citation.n}]")
+        pieces: list[str] = []
+        for start, end in choice.spans:
+            quote = text[start:end]
+            citation = Citation(
+                n=len(citations) + 1,
+                document_id=cand.chunk.document_id,
+                title=cand.chunk.title,
+                section=cand.sentence.section or cand.chunk.section,
+                page=cand.sentence.page if cand.sentence.page is not None else cand.chunk.page,
+                start=start,
+                end=end,
+                quote=quote,
+                score=round(cand.score, 4),
+            )
+            if not is_valid(citation, text):  # never emit a citation that points nowhere
+                continue
+            citations.append(citation)
+            pieces.append(f"{display_quote(quote)} [{citation.n}]")
+        if pieces:
+            parts.append(" ".join(pieces))
     return parts, citations
-

@@ -69,3 +69,25 @@ def test_json_when_not_streaming(client, check):
 @pytest.mark.parametrize("body, status", [({"question": "", "stream": True}, 400), ({"question": "x" * 5000, "stream": True}, 400), ({"stream": True}, 422)])
 def test_stream_errors_are_json(client, expect_error, body, status):
     expect_error(client.post("/ask", json=body, headers={"accept": "text/event-stream"}), status)
+
+
+def test_direct_answer_in_the_response_the_done_event_and_the_schema(client, check):
+    question = "How many days does the WAIC event last?"
+    answer = client.post("/ask", json={"question": question}).json()
+    check.answer(client, answer)
+    direct = answer["direct_answer"]
+    assert direct is not None and direct["text"] == "three", answer
+    # the citation is one of the answer's, exactly as listed, and the value stands in its quote
+    assert direct["citation"] == answer["citations"][0]
+    assert direct["text"] in direct["citation"]["quote"]
+    text = check.text(client, direct["citation"]["document_id"])
+    assert text[direct["citation"]["start"]:direct["citation"]["end"]] == direct["citation"]["quote"]
+    done = check_events(client, check, stream(client, json={"question": question, "stream": True}))
+    assert done["direct_answer"] == direct
+    # a question that asks for no single value gets null
+    assert client.post("/ask", json={"question": QUESTION}).json()["direct_answer"] is None
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    field = schema["AskResponse"]["properties"]["direct_answer"]
+    assert {"$ref": "#/components/schemas/DirectAnswerOut"} in field["anyOf"] and {"type": "null"} in field["anyOf"]
+    assert set(schema["DirectAnswerOut"]["required"]) == {"text", "citation"}
+    assert "#/components/schemas/CitationOut" in json.dumps(schema["DirectAnswerOut"]["properties"]["citation"])

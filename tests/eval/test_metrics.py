@@ -32,6 +32,7 @@ from eval.metrics import (
     split_sentences,
     strip_citation_markers,
     token_f1,
+    value_found,
 )
 
 GOLD_A = Span("a", 100, 200)
@@ -295,3 +296,18 @@ def test_average_by_category():
         "out_of_scope": {"n": 1.0, "recall@5": None, "f1": None},
     }
     assert average_by_category([], ["f1"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("2 August 2026", True),  # case, spacing and punctuation aside
+        ("EUR 35 000 000", True),
+        ("Attorney General", True),
+        ("2 August 2027", False),
+        ("", False),
+    ],
+)
+def test_value_found_compares_letters_and_digits(value, found):
+    references = ["It applies from 2 August 2026.", "fines of up to EUR 35 000 000 or 7 %", "THE ATTORNEY GENERAL HAS"]
+    assert value_found(value, references) is found

@@ -55,7 +55,8 @@ def highlight_after_click(page: Any, link: Any) -> str:
 @pytest.mark.parametrize("question", [QUESTION, TWO_DOCUMENTS])
 def test_each_citation_highlights_its_exact_quote(server, open_page, screenshots, question):
     expected = api_answer(server, question)
-    assert not expected["abstained"] and len(expected["citations"]) >= 2, expected
+    # one quote per document: the two-document question cites both reports
+    assert not expected["abstained"] and len(expected["citations"]) >= (2 if question == TWO_DOCUMENTS else 1), expected
     page = open_page(server.url + "/")
     answer = ask(page, question)
     assert " ".join(answer.locator("#answer-text").text_content().split()) == " ".join(expected["answer"].split())
@@ -196,5 +197,29 @@ def test_the_page_works_while_the_document_list_fails(server, open_page):
     error = page.locator("#filters-error")
     error.wait_for()
     assert error.text_content() == "The filter choices could not be loaded: the service is starting; retry shortly"
-    ask(page, QUESTION)
+    ask(page, TWO_DOCUMENTS)
     assert page.locator("[data-testid=citation]").count() >= 2
+
+
+def test_direct_answer_line_leads_the_answer_and_opens_its_quote(server, open_page, screenshots):
+    question = "How many days does the WAIC event last?"
+    expected = api_answer(server, question)
+    direct = expected["direct_answer"]
+    assert direct is not None and direct["text"] == "three", expected
+    assert direct["citation"] in expected["citations"]
+    assert direct["text"] in direct["citation"]["quote"]
+    page = open_page(server.url + "/")
+    answer = ask(page, question)
+    line = answer.locator("[data-testid=direct-answer]")
+    assert line.is_visible()
+    assert line.locator("[data-testid=direct-value]").text_content() == "three"
+    # the line stands above the quoted answer, and its marker opens the quote that states the value
+    assert line.bounding_box()["y"] < answer.locator("#answer-text").bounding_box()["y"]
+    marker = line.locator("[data-testid=marker]")
+    assert int(marker.get_attribute("data-n")) == direct["citation"]["n"]
+    assert highlight_after_click(page, marker) == direct["citation"]["quote"]
+    page.screenshot(path=str(screenshots / "ask-direct-answer.png"))
+    # a question that asks for no single value hides the line, also after one that showed it
+    assert api_answer(server, QUESTION)["direct_answer"] is None
+    ask(page, QUESTION)
+    assert not page.locator("[data-testid=direct-answer]").is_visible()

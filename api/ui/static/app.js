@@ -365,6 +365,7 @@
     const button = $("#ask-button");
     const answer = $("#answer");
     const answerText = $("#answer-text");
+    const directAnswer = $("#direct-answer");
     const answerMeta = $("#answer-meta");
     const warnings = $("#answer-warnings");
     const sourcesBlock = $("#sources-block");
@@ -441,6 +442,8 @@
       answer.setAttribute("aria-busy", "true");
       answerText.replaceChildren();
       answerText.classList.remove("abstained");
+      directAnswer.replaceChildren();
+      directAnswer.hidden = true;
       answerMeta.textContent = "Searching the documents…";
       warnings.replaceChildren();
       warnings.hidden = true;
@@ -567,6 +570,7 @@
     async function finish(done) {
       await showSources(done.citations);
       answerText.replaceChildren(...withMarkers(done.answer));
+      showDirectAnswer(done.direct_answer);
       answerText.classList.toggle("abstained", Boolean(done.abstained));
       const notes = [...(done.warnings || []).map((w) => (typeof w === "string" ? w : w.message || JSON.stringify(w)))];
       if (done.fallback_reason) notes.push(`Extractive answer given: ${done.fallback_reason}`);
@@ -580,6 +584,23 @@
         timing,
       ].filter(Boolean).join(" · ");
       answer.dataset.state = "done";
+    }
+
+    // The one value asked for (a date, an amount, a body), with the marker of the citation stating it.
+    function showDirectAnswer(direct) {
+      if (!direct || typeof direct.text !== "string" || !direct.text) {
+        directAnswer.replaceChildren();
+        directAnswer.hidden = true;
+        return;
+      }
+      const citation = citations.get(direct.citation.n) || direct.citation;
+      directAnswer.replaceChildren(
+        el("span", { class: "label" }, "In short: "),
+        el("strong", { "data-testid": "direct-value" }, direct.text),
+        " ",
+        citationLink(citation, "marker", `[${citation.n}]`),
+      );
+      directAnswer.hidden = false;
     }
 
     function openSource(link) {

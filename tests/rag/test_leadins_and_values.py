@@ -1,0 +1,146 @@
+"""List items quoted with their lead-ins, fragments never quoted alone, and the value a question
+asks for: pure functions over real document texts (the shared corpus) and small made-up ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.answering.direct import asked_kind, direct_answer, values_in
+from rag.answering.leadins import quote_spans
+from rag.answering.sentences import says_something
+from rag.loading import load_file
+from rag.types import Citation
+
+
+def corpus_text(shared_corpus: Path, relative: str) -> str:
+    return load_file(shared_corpus / relative).text
+
+
+def cited(text: str, sentence: str) -> list[str]:
+    start = text.index(sentence)
+    spans = quote_spans(text, start, start + len(sentence))
+    assert spans is not None
+    return [text[a:b] for a, b in spans]
+
+
+def test_an_eu_list_item_is_quoted_from_its_lead_in(shared_corpus):
+    text = corpus_text(shared_corpus, "eu/eu-ai-act-2024-1689.txt")
+    item = "(b)\n\nthe list of prohibited practices set out in Article 5; and"
+    quotes = cited(text, item)
+    assert len(quotes) == 1  # close enough to its lead-in: one span over both
+    assert quotes[0].startswith("11.   To guide the evaluations and reviews")
+    assert quotes[0].endswith(item)
+    assert "the inclusion of new systems in:" in quotes[0]
+
+
+def test_an_item_far_below_its_lead_in_gets_two_citations():
+    items = "\n".join(f"({chr(97 + i)}) the {i}th long item of this list, with enough words to fill a line;" for i in range(12))
+    text = "Preamble sentence.\n\nThe provider shall:\n" + items + "\n(m) keep records of the above; and\n"
+    quotes = cited(text, "(m) keep records of the above; and")
+    assert quotes == ["The provider shall:", "(m) keep records of the above; and"]
+
+
+def test_a_bulleted_item_finds_a_lead_in_on_an_item_line(shared_corpus):
+    text = corpus_text(shared_corpus, "us-states/colorado-ai-act-sb24-205.md")
+    quotes = cited(text, "(b) EMPLOYMENT OR AN EMPLOYMENT OPPORTUNITY;")
+    assert len(quotes) == 1
+    assert '"CONSEQUENTIAL DECISION" MEANS' in quotes[0] and quotes[0].endswith("EMPLOYMENT OPPORTUNITY;")
+
+
+def test_a_lead_in_quoted_alone_takes_its_first_items(shared_corpus):
+    text = corpus_text(shared_corpus, "us-states/california-sb53-transparency-frontier-ai-act-2025.txt")
+    lead = "(d) “Critical safety incident” means any of the following:"
+    quote = cited(text, lead)[0]
+    assert quote.startswith(lead)
+    assert "(1) Unauthorized access to, modification of, or exfiltration of, the model weights" in quote
+    assert len(quote) <= len(lead) + 500 + 200  # the items that fit, whole lines only
+
+
+def test_an_item_with_no_lead_in_that_says_nothing_alone_is_not_quoted():
+    text = "Some heading\n\n(c) the list of AI systems requiring additional transparency measures; and\n"
+    start = text.index("(c)")
+    assert quote_spans(text, start, len(text) - 1) is None
+
+
+def test_numbered_paragraphs_and_plain_sentences_stand_alone(shared_corpus):
+    text = corpus_text(shared_corpus, "eu/eu-ai-act-2024-1689.txt")
+    sentence = "Article 6(1) and the corresponding obligations in this Regulation shall apply from 2 August 2027."
+    assert cited(text, sentence) == [sentence]
+    paragraph = text[text.index("13.   By 2 August 2031, the Commission"):]
+    paragraph = paragraph[: paragraph.index("\n")]
+    assert cited(text, paragraph) == [paragraph]
+
+
+@pytest.mark.parametrize(
+    ("text", "alone"),
+    [
+        ("Article 113 Entry into force and application", False),
+        ("See Article 5(1), point (a), of Regulation (EU) 2019/1020.", False),
+        ("20  Haiying Guan, James Horan, and Andrew Zhang, “Guardians of Forensic Evidence: Evaluating Analytic "
+         "Systems Against AI-Generated Deepfakes,” (Gaithersburg, 2024)", False),
+        ("See https://www.nist.gov/itl/ai-risk-management-framework and https://airc.nist.gov/.", False),
+        ("Deployers shall inform the natural persons concerned that they are subject to such a system.", True),
+        ("The Commission shall evaluate the need for amendment of the list in Annex III once a year.", True),
+    ],
+)
+def test_headings_and_bare_references_say_nothing_alone(text, alone):
+    assert says_something(text) is alone
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When do the high-risk rules of the AI Act apply?", "date"),
+        ("From what date must Colorado deployers act?", "date"),
+        ("how much can a company be fined for using a banned AI practice", "amount"),
+        ("What is the maximum fine under SB 53?", "amount"),
+        ("How many days does a developer have to report an incident?", "number"),
+        ("What compute threshold makes a model a frontier model?", "threshold"),
+        ("Who enforces the Colorado AI Act?", "body"),
+        ("Which authority approved China's interim measures?", "body"),
+        ("Who counts as a deployer under Colorado's law?", None),
+        ("Does the AI Act say when it applies?", None),
+        ("What does the AI Act prohibit?", None),
+    ],
+)
+def test_the_kind_of_value_a_question_asks_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "values"),
+    [
+        ("date", "It shall apply from 2 August 2026, see Regulation (EU) 2024/1689.", ["2 August 2026"]),
+        ("date", "ON AND AFTER FEBRUARY 1, 2026, A DEPLOYER SHALL USE REASONABLE CARE", ["FEBRUARY 1, 2026"]),
+        ("amount", "fines of up to EUR 35 000 000 or, if the offender is an undertaking, up to 7 % of its turnover",
+         ["EUR 35 000 000", "7 %"]),
+        ("amount", "a civil penalty that does not exceed one million dollars ($1,000,000) per violation", ["$1,000,000"]),
+        ("threshold", "measured in floating point operations is greater than 1025.", ["1025"]),
+        ("threshold", "power greater than 10<sup>26</sup> integer or floating-point operations", ["10<sup>26</sup>"]),
+        ("number", "Pursuant to Article 5, the WAIC event, which spans three days, opened.", ["three"]),
+        ("body", "THE ATTORNEY GENERAL HAS EXCLUSIVE AUTHORITY TO ENFORCE THIS PART 17.", ["ATTORNEY GENERAL"]),
+        ("body", "At the opening, UN Secretary-General Antonio Guterres spoke.", ["UN Secretary-General"]),
+        ("body", "Where the Commission so decides, it shall entrust the tasks to the AI Office.", ["Commission", "AI Office"]),
+    ],
+)
+def test_values_are_found_as_written(kind, text, values):
+    assert [text[a:b] for a, b in values_in(kind, text)] == values
+
+
+def citation(n: int, quote: str) -> Citation:
+    return Citation(n=n, document_id="d", title="t", section=None, page=None, start=0, end=len(quote), quote=quote, score=1.0)
+
+
+def test_direct_answer_needs_exactly_one_value_in_the_first_span_stating_any():
+    one = citation(1, "Chapters I and II shall apply from 2 February 2025;")
+    two = citation(2, "It shall apply from 2 August 2026, and Article 6(1) from 2 August 2027.")
+    plain = citation(3, "This Regulation lays down harmonised rules on artificial intelligence.")
+    found = direct_answer("date", [plain, one, two])
+    assert found is not None and found.text == "2 February 2025" and found.citation is one
+    assert direct_answer("date", [two, one]) is None  # the leading span states two dates: no single answer
+    assert direct_answer("date", [plain]) is None
+    assert direct_answer(None, [one]) is None
+    repeated = citation(4, "The Commission shall consult; the Commission shall then decide.")
+    assert direct_answer("body", [repeated]).text == "Commission"  # one body named twice is one value
