@@ -50,6 +50,7 @@ from eval.metrics import (
     strip_citation_markers,
     token_f1,
 )
+from eval.structure_baseline import StructureBaseline
 from rag.config import Settings, settings_hash
 from rag.contract import PipelineProtocol
 from rag.serialize import answer_json
@@ -59,7 +60,7 @@ FAST_PER_CATEGORY = 4
 RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10"]
 ANSWER_METRICS = ["citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity"]
 SERVICE_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
-BASELINE_NAMES = ("bm25", "dense", "langchain")
+BASELINE_NAMES = ("bm25", "dense", "langchain", "structure")
 
 
 @dataclass
@@ -537,7 +538,8 @@ def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
 def build_baselines(
     service: Service, corpus: Path, data_dir: Path, settings: Settings, setup: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The BM25, dense and LangChain baselines for this run (LangChain's index kept under ``data_dir``)."""
+    """The BM25, dense, LangChain and structure-aware baselines for this run (LangChain's index and
+    the structure baseline's vectors kept under ``data_dir``)."""
     baselines: dict[str, Any] = {}
     notes: list[str] = []
     for mode in ("bm25", "dense"):
@@ -549,8 +551,14 @@ def build_baselines(
         setup["langchain_build_s"] = time.perf_counter() - began
         setup["langchain_chunks"] = report.chunks
         baselines["langchain"] = langchain
+        began = time.perf_counter()
+        structure = StructureBaseline()
+        built = structure.build([corpus], data_dir / "structure-baseline")
+        setup["structure_build_s"] = time.perf_counter() - began
+        setup["structure_chunks"] = built.chunks
+        baselines["structure"] = structure
     else:
-        notes.append(f"baseline langchain: corpus {corpus} not found; skipped")
+        notes.append(f"baselines langchain and structure: corpus {corpus} not found; skipped")
     return baselines, notes
 
 

@@ -68,6 +68,22 @@ class RetrievalSettings(_Group):
         default=0.85, ge=0.0, le=10.0,
         description="Score factor for recitals when the question asks what a text requires (they explain, not oblige).",
     )
+    steering: bool = Field(
+        default=True,
+        description="Let the instruments, jurisdictions and provisions a question names steer the search (rag.steering).",
+    )
+    one_instrument_filter: bool = Field(
+        default=True,
+        description="Search only the instrument a question confidently names alone (off: raise its chunks instead).",
+    )
+    named_boost: float = Field(
+        default=1.5, ge=1.0, le=10.0,
+        description="Score factor for the chunks of instruments the question names (when it is not about one alone).",
+    )
+    provision_chunks: int = Field(
+        default=6, ge=1, le=50,
+        description="Chunks of a cited provision ('Article 50') put first: an article is seldom longer.",
+    )
     bm25_text_weight: float = Field(default=1.0, ge=0.0, description="BM25 weight of a chunk's own text.")
     bm25_section_weight: float = Field(
         default=0.6, ge=0.0, description="BM25 weight of a chunk's section path (a heading match says less than the text)."
