@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 from .status_answers import asks_about_status
@@ -83,34 +84,41 @@ class _Located:
 
 class SectionMap:
     """Which chunks hold each provision of each document, read from the chunks' section paths.
-    Kept in the store's memo, so it is rebuilt after any write."""
+    Read once, and again whenever the stored documents change."""
 
     def __init__(self, store: DocumentStore):
         self.store = store
+        self._lock = threading.Lock()
+        self._signature: tuple[tuple[str, str], ...] | None = None
+        self._built: dict[tuple[str, str, str], list[_Located]] = {}
 
     def _index(self) -> dict[tuple[str, str, str], list[_Located]]:
-        def read() -> dict[tuple[str, str, str], list[_Located]]:
-            index: dict[tuple[str, str, str], list[_Located]] = {}
-            with self.store.connection() as db:
-                rows = db.execute("SELECT id, document_id, ordinal, section, sentences FROM chunks").fetchall()
-            for row in rows:
-                labels: list[str] = (row["section"] or "").split(" > ") if row["section"] else []
-                paragraphs: set[str] = set()
-                deeper: set[str] = set()
-                for sentence in json.loads(row["sentences"]):
-                    path = (sentence[2] or "").split(" > ")
-                    deeper.update(path)
-                    paragraphs.update(p.split()[1] for p in path if p.startswith("paragraph "))
-                located = _Located(row["id"], int(row["ordinal"]), frozenset(paragraphs))
-                for label in set(labels) | {d for d in deeper if not d.startswith("paragraph ")}:
-                    for kind, ref in provision_keys(label):
-                        index.setdefault((row["document_id"], kind, ref), []).append(located)
-            for members in index.values():
-                members.sort(key=lambda m: m.ordinal)
-            return index
+        """The index, read again only when a document has been added, changed or removed."""
+        signature = tuple(sorted(self.store.hashes().items()))
+        with self._lock:
+            if signature != self._signature:
+                self._built, self._signature = self._read(), signature
+            return self._built
 
-        found: dict[tuple[str, str, str], list[_Located]] = self.store.memo.get(("steering", "sections"), read)
-        return found
+    def _read(self) -> dict[tuple[str, str, str], list[_Located]]:
+        index: dict[tuple[str, str, str], list[_Located]] = {}
+        with self.store.connection() as db:
+            rows = db.execute("SELECT id, document_id, ordinal, section, sentences FROM chunks").fetchall()
+        for row in rows:
+            labels: list[str] = row["section"].split(" > ") if row["section"] else []
+            paragraphs: set[str] = set()
+            deeper: set[str] = set()
+            for sentence in json.loads(row["sentences"]):
+                path = (sentence[2] or "").split(" > ")
+                deeper.update(path)
+                paragraphs.update(p.split()[1] for p in path if p.startswith("paragraph "))
+            located = _Located(row["id"], int(row["ordinal"]), frozenset(paragraphs))
+            for label in set(labels) | {d for d in deeper if not d.startswith("paragraph ")}:
+                for kind, ref in provision_keys(label):
+                    index.setdefault((row["document_id"], kind, ref), []).append(located)
+        for members in index.values():
+            members.sort(key=lambda m: m.ordinal)
+        return index
 
     def chunks_of(self, document_id: str, provision: Provision) -> tuple[list[str], list[str]]:
         """The ids of the chunks holding ``provision`` in ``document_id``, in reading order: those
@@ -168,7 +176,9 @@ def plan(
         reasons.append("status question: not steered by the names")
     if sides:
         reasons.append("comparison: " + " | ".join(s.label for s in sides))
-    elif filter_one and len(named) == 1 and _confident(understood, question, named[0], jurisdictions):
+    elif filter_one and len(named) == 1 and not _comparing(question, understood) and _confident(
+        understood, question, named[0], jurisdictions
+    ):
         only = (named[0],)
         reasons.append(f"one instrument: {named[0]}")
     elif named:
@@ -224,8 +234,7 @@ def _sides(
     sides = [Side(_short(titles[d]), (d,)) for d in named]
     covered = {jurisdictions.get(d, "") for d in named}
     places = _side_jurisdictions(question, understood)
-    wants_comparison = bool(_COMPARE.search(question)) or _joined(question, understood) or len(named) >= 2
-    if not wants_comparison:
+    if not (len(named) >= 2 or _comparing(question, understood)):
         return ()
     for code in places:
         if code in covered or any(_PARENT_OF.get(c) == code for c in covered):
@@ -235,6 +244,12 @@ def _sides(
             sides.append(Side(_place_name(code), members))
             covered.add(code)
     return tuple(sides) if len(sides) >= 2 else ()
+
+
+def _comparing(question: str, understood: Understood) -> bool:
+    """Whether the question sets things side by side ("compare", "both", "X and Y"): then it is not
+    about one instrument alone, even when only one of the things is recognised."""
+    return bool(_COMPARE.search(question)) or _joined(question, understood)
 
 
 def _side_jurisdictions(question: str, understood: Understood) -> list[str]:
