@@ -84,6 +84,11 @@ class RetrievalSettings(_Group):
         default=6, ge=1, le=50,
         description="Chunks of a cited provision ('Article 50') put first: an article is seldom longer.",
     )
+    section_gap: int = Field(
+        default=1, ge=0, le=5,
+        description="Chunks a passage may skip to take in another piece of its section (0: adjacent pieces only); "
+                    "a piece further away is left out, as the section is shown once.",
+    )
     bm25_text_weight: float = Field(default=1.0, ge=0.0, description="BM25 weight of a chunk's own text.")
     bm25_section_weight: float = Field(
         default=0.6, ge=0.0, description="BM25 weight of a chunk's section path (a heading match says less than the text)."

@@ -202,14 +202,16 @@ class Retriever:
         scores = {r.chunk_id: r.score for r in ranked}
         top = max(scores.values(), default=1.0) or 1.0
         first: list[Ranked] = []
+        share = max(2, self.settings.provision_chunks // len(steer.provisions))  # "Articles 5 and 6": both shown
         for document_id, provision in steer.provisions:
             if allowed is not None and document_id not in allowed:
                 continue
             exact, rest = self.sections.chunks_of(document_id, provision)
+            own: list[str] = []
             for group in (exact, rest):
                 ordered = sorted(enumerate(group), key=lambda t: (-scores.get(t[1], 0.0), t[0]))
-                first.extend(Ranked(chunk_id, 0.0) for _, chunk_id in ordered)
-        first = first[: self.settings.provision_chunks]
+                own.extend(chunk_id for _, chunk_id in ordered)
+            first.extend(Ranked(chunk_id, 0.0) for chunk_id in own[:share])
         if not first:
             return ranked
         chosen: list[Ranked] = []
@@ -257,7 +259,7 @@ class Retriever:
                 if len(groups) >= top_k:
                     continue
                 groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
-            elif any(abs(c.ordinal - chunk.ordinal) == 1 for c in home["chunks"]) and len(home["chunks"]) < 3:
+            elif _joins(home["chunks"], chunk, self.settings.section_gap):
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
             # else: another piece of a section already shown: collapsed into it
@@ -317,6 +319,16 @@ def _meta_values(value: Any) -> set[str]:
     if isinstance(value, list):
         return {str(v).lower() for v in value}
     return {str(value).lower()}
+
+
+def _joins(members: list[StoredChunk], chunk: StoredChunk, gap: int) -> bool:
+    """Whether ``chunk`` extends a passage of its section: it is at most ``gap`` chunks away from
+    one of its members and the passage stays within 3 chunks plus the gap (a passage shows the
+    text from its first chunk to its last, so the chunks between are shown too)."""
+    ordinals = [c.ordinal for c in members]
+    near = any(0 < abs(o - chunk.ordinal) <= gap + 1 for o in ordinals)
+    span = max([*ordinals, chunk.ordinal]) - min([*ordinals, chunk.ordinal]) + 1
+    return near and len(members) < 3 and span <= 3 + gap
 
 
 def _same_section(group: dict, chunk: StoredChunk) -> bool:
