@@ -53,20 +53,18 @@ def test_a_lone_named_instrument_is_searched_alone(corpus_pipeline):
 
 @pytest.mark.corpus
 @pytest.mark.slow
-def test_a_named_instrument_is_raised_when_the_filter_is_off(corpus_pipeline):
+def test_a_named_instrument_is_raised_when_the_filter_is_off(corpus_pipeline, monkeypatch):
     question = "Who enforces Colorado's AI Act, and can consumers sue under it?"
     facts = corpus_pipeline.status.refresh()
     understood = facts.lexicon.understand(question)
     steer = corpus_pipeline.steer(question, understood, facts, None)
     assert steer is not None and steer.only == (COLORADO,)
-    before = corpus_pipeline.settings.retrieval.one_instrument_filter
-    corpus_pipeline.settings.retrieval.one_instrument_filter = False
-    try:
-        boosted = corpus_pipeline.steer(question, understood, facts, None)
-        assert boosted is not None and boosted.only is None and boosted.boost == (COLORADO,)
-        results = corpus_pipeline.search(question, top_k=5)
-    finally:
-        corpus_pipeline.settings.retrieval.one_instrument_filter = before
+    settings = corpus_pipeline.settings
+    retrieval = settings.retrieval.model_copy(update={"one_instrument_filter": False})
+    monkeypatch.setattr(corpus_pipeline, "settings", settings.model_copy(update={"retrieval": retrieval}))
+    boosted = corpus_pipeline.steer(question, understood, facts, None)
+    assert boosted is not None and boosted.only is None and boosted.boost == (COLORADO,)
+    results = corpus_pipeline.search(question, top_k=5)
     assert results[0].document_id == COLORADO
 
 
