@@ -290,8 +290,8 @@ class Pipeline:
         passages, chunks = self.retriever.passages(question, ranked, top_k)
         passages = with_status(passages, facts.statuses)
         assert vector is not None  # hybrid ranking always embeds the question
-        timings["embed_ms"] = embed_ms[0]
-        timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
+        timings["embed_ms"] = round(sum(embed_ms), 2)
+        timings["retrieve_ms"] = round(_ms(started) - sum(embed_ms), 2)  # both searches, fusion, passages
         yield PassagesEvent(passages)
         mark = time.perf_counter()
         grounding = Grounding(self.store, facts)
@@ -299,7 +299,7 @@ class Pipeline:
         if decided is None:
             retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
             if steer is not None and steer.sides and answerer is self.extractive:
-                answerer = ComparisonAnswerer(self.extractive, steer.sides)
+                answerer = ComparisonAnswerer(self.extractive, steer.sides, steer.query)
             drafted_parts: list[str] = []
             for event in answerer.stream(question, retrieved):
                 if isinstance(event, DeltaEvent):

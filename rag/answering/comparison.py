@@ -35,16 +35,19 @@ class ComparisonAnswerer:
 
     name = "extractive"
 
-    def __init__(self, extractive: ExtractiveAnswerer, sides: tuple[Side, ...]):
+    def __init__(self, extractive: ExtractiveAnswerer, sides: tuple[Side, ...], scored_as: str | None = None):
+        """``scored_as``: the question without the names of the sides (what the sides' search used,
+        and the query vector's text): sentences are scored on what is asked of each side."""
         self.extractive = extractive
         self.sides = sides
+        self.scored_as = scored_as
 
     def answer(self, question: str, retrieved: Retrieval) -> Answer:
         return answer_of(self.stream(question, retrieved))
 
     def stream(self, question: str, retrieved: Retrieval) -> Iterator[DeltaEvent | CitationsEvent | DoneEvent]:
         settings = self.extractive.settings
-        cands, confidence = self.extractive.scored(question, retrieved)
+        cands, confidence = self.extractive.scored(self.scored_as or question, retrieved)
         if not cands or confidence < settings.abstain_threshold:
             yield from self.extractive.stream_scored(question, retrieved, cands, confidence)
             return
