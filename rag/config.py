@@ -72,6 +72,11 @@ class RetrievalSettings(_Group):
         default=True,
         description="Let the instruments, jurisdictions and provisions a question names steer the search (rag.steering).",
     )
+    steer_answers: bool = Field(
+        default=False,
+        description="Steer the retrieval behind /ask too (grouped comparisons, provisions first). Off until the "
+                    "evidence threshold is calibrated with it: at the current one it doubles false abstentions.",
+    )
     one_instrument_filter: bool = Field(
         default=True,
         description="Search only the instrument a question confidently names alone (off: raise its chunks instead).",
@@ -107,6 +112,10 @@ class AnsweringSettings(_Group):
         "(llm) write them, each verified against its quotes; auto: generative when a model is configured.",
     )
     max_sentences: int = Field(default=4, ge=1, le=20, description="Most sentences quoted in one answer.")
+    names_aside: bool = Field(
+        default=False,
+        description="Score answer sentences without the instrument names that already steered the search (rag.steering).",
+    )
     abstain_threshold: float = Field(
         default=0.515, ge=-10.0, le=10.0,
         description="Answers whose evidence confidence falls below this abstain (calibrated by eval/calibrate.py).",

@@ -43,7 +43,7 @@ from .answering import (
     Retrieval,
     answer_of,
 )
-from .answering.comparison import ComparisonAnswerer
+from .answering.comparison import ComparisonAnswerer, NamesAsideAnswerer
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
@@ -285,7 +285,7 @@ class Pipeline:
         facts = self.status.refresh()
         understood = facts.lexicon.understand(question)
         resolved = resolve_status_filters(filters, facts.statuses)
-        steer = self.steer(question, understood, facts, resolved)
+        steer = self.steer(question, understood, facts, resolved) if self.settings.retrieval.steer_answers else None
         ranked, vector = self.retriever.rank(question, resolved, embed=embed, steer=steer)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
         passages = with_status(passages, facts.statuses)
@@ -300,6 +300,8 @@ class Pipeline:
             retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
             if steer is not None and steer.sides and answerer is self.extractive:
                 answerer = ComparisonAnswerer(self.extractive, steer.sides, steer.query)
+            elif steer is not None and steer.scored_as and answerer is self.extractive and self.settings.answering.names_aside:
+                answerer = NamesAsideAnswerer(self.extractive, steer.scored_as)
             drafted_parts: list[str] = []
             for event in answerer.stream(question, retrieved):
                 if isinstance(event, DeltaEvent):

@@ -52,6 +52,7 @@ class Steer:
     sides: tuple[Side, ...] = ()
     provisions: tuple[tuple[str, Provision], ...] = ()
     query: str | None = None  # the question without the names steering already acts on, for searches within documents
+    scored_as: str | None = None  # the same, for scoring answer sentences when the search was steered by names
     reasons: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -190,8 +191,9 @@ def plan(
         if holder is not None:
             provisions.append((holder, provision))
             reasons.append(f"provision: {provision.text} of {holder}")
-    query = without_names(question, understood) if sides else None
-    return Steer(only, boost, sides, tuple(provisions), query or None, tuple(reasons))
+    stripped = without_names(question, understood) if (sides or only or boost) else None
+    query = stripped if sides else None
+    return Steer(only, boost, sides, tuple(provisions), query or None, stripped or None, tuple(reasons))
 
 
 def without_names(question: str, understood: Understood) -> str:

@@ -22,7 +22,7 @@ from ..types import Answer, Citation
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
 from .extractive import Candidate, ExtractiveAnswerer, compose
 
-__all__ = ["ComparisonAnswerer", "no_evidence_note"]
+__all__ = ["ComparisonAnswerer", "NamesAsideAnswerer", "no_evidence_note"]
 
 
 def no_evidence_note(side: Side) -> str:
@@ -101,3 +101,22 @@ def _numbered(composed: tuple[list[str], list[Citation]], before: int) -> tuple[
         out_parts.append(part[: part.rfind(marker)] + f"[{n}]" if part.endswith(marker) else part)
         out_citations.append(replace(citation, n=n))
     return out_parts, out_citations
+
+
+class NamesAsideAnswerer:
+    """The extractive answer to a question whose search the instruments it names already steered:
+    its sentences are scored on the question without those names (``scored_as``), as a sentence
+    of the named document need not repeat the document's name."""
+
+    name = "extractive"
+
+    def __init__(self, extractive: ExtractiveAnswerer, scored_as: str):
+        self.extractive = extractive
+        self.scored_as = scored_as
+
+    def answer(self, question: str, retrieved: Retrieval) -> Answer:
+        return answer_of(self.stream(question, retrieved))
+
+    def stream(self, question: str, retrieved: Retrieval) -> Iterator[DeltaEvent | CitationsEvent | DoneEvent]:
+        cands, confidence = self.extractive.scored(self.scored_as, retrieved)
+        yield from self.extractive.stream_scored(question, retrieved, cands, confidence)

@@ -41,7 +41,17 @@ def test_a_comparison_query_leaves_out_the_names_it_searches_by():
 # ---------------------------------------------------------------- over the corpus
 
 
+@pytest.fixture
+def steered(corpus_pipeline, monkeypatch):
+    """The corpus pipeline with steering on for /ask too (``retrieval.steer_answers``)."""
+    settings = corpus_pipeline.settings
+    retrieval = settings.retrieval.model_copy(update={"steer_answers": True})
+    monkeypatch.setattr(corpus_pipeline, "settings", settings.model_copy(update={"retrieval": retrieval}))
+    return corpus_pipeline
 
+
+
+@pytest.mark.usefixtures("steered")
 @pytest.mark.corpus
 @pytest.mark.slow
 def test_a_lone_named_instrument_is_searched_alone(corpus_pipeline):
@@ -69,6 +79,7 @@ def test_a_named_instrument_is_raised_when_the_filter_is_off(corpus_pipeline, mo
     assert results[0].document_id == COLORADO
 
 
+@pytest.mark.usefixtures("steered")
 @pytest.mark.corpus
 @pytest.mark.slow
 @pytest.mark.parametrize(
@@ -94,6 +105,7 @@ def test_a_cited_provision_is_fetched_first(corpus_pipeline, question, document,
     assert_checkable(corpus_pipeline, answer)
 
 
+@pytest.mark.usefixtures("steered")
 @pytest.mark.corpus
 @pytest.mark.slow
 @pytest.mark.parametrize(
