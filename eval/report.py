@@ -166,6 +166,9 @@ def render_markdown(results: Sequence[Mapping[str, Any]], summary: Mapping[str, 
     if "langchain_build_s" in setup:
         parts.append(f"LangChain baseline build {fmt(setup['langchain_build_s'], True)} s "
                      f"({setup.get('langchain_chunks', '?')} chunks)")
+    if "structure_build_s" in setup:
+        parts.append(f"structure-aware baseline build {fmt(setup['structure_build_s'], True)} s "
+                     f"({setup.get('structure_chunks', '?')} chunks)")
     if parts:
         lines += ["", "Setup: " + "; ".join(parts) + "."]
     lines += ["", "## Summary", ""]

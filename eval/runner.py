@@ -51,6 +51,7 @@ from eval.metrics import (
     token_f1,
     value_found,
 )
+from eval.structure_baseline import StructureBaseline
 from rag.answering.direct import asked_kind
 from rag.config import Settings, settings_hash
 from rag.contract import PipelineProtocol
@@ -64,7 +65,7 @@ ANSWER_METRICS = [
     "direct_answer_accuracy",
 ]
 SERVICE_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
-BASELINE_NAMES = ("bm25", "dense", "langchain")
+BASELINE_NAMES = ("bm25", "dense", "langchain", "structure")
 
 
 @dataclass
@@ -551,7 +552,8 @@ def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
 def build_baselines(
     service: Service, corpus: Path, data_dir: Path, settings: Settings, setup: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
-    """The BM25, dense and LangChain baselines for this run (LangChain's index kept under ``data_dir``)."""
+    """The BM25, dense, LangChain and structure-aware baselines for this run (LangChain's index and
+    the structure baseline's vectors kept under ``data_dir``)."""
     baselines: dict[str, Any] = {}
     notes: list[str] = []
     for mode in ("bm25", "dense"):
@@ -563,8 +565,14 @@ def build_baselines(
         setup["langchain_build_s"] = time.perf_counter() - began
         setup["langchain_chunks"] = report.chunks
         baselines["langchain"] = langchain
+        began = time.perf_counter()
+        structure = StructureBaseline()
+        built = structure.build([corpus], data_dir / "structure-baseline")
+        setup["structure_build_s"] = time.perf_counter() - began
+        setup["structure_chunks"] = built.chunks
+        baselines["structure"] = structure
     else:
-        notes.append(f"baseline langchain: corpus {corpus} not found; skipped")
+        notes.append(f"baselines langchain and structure: corpus {corpus} not found; skipped")
     return baselines, notes
 
 

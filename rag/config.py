@@ -69,6 +69,32 @@ class RetrievalSettings(_Group):
         default=0.85, ge=0.0, le=10.0,
         description="Score factor for recitals when the question asks what a text requires (they explain, not oblige).",
     )
+    steering: bool = Field(
+        default=True,
+        description="Let the instruments, jurisdictions and provisions a question names steer the search (rag.steering).",
+    )
+    steer_answers: bool = Field(
+        default=False,
+        description="Steer the retrieval behind /ask too (grouped comparisons, provisions first). Off until the "
+                    "evidence threshold is calibrated with it: at the current one it doubles false abstentions.",
+    )
+    one_instrument_filter: bool = Field(
+        default=True,
+        description="Search only the instrument a question confidently names alone (off: raise its chunks instead).",
+    )
+    named_boost: float = Field(
+        default=1.5, ge=1.0, le=10.0,
+        description="Score factor for the chunks of instruments the question names (when it is not about one alone).",
+    )
+    provision_chunks: int = Field(
+        default=6, ge=1, le=50,
+        description="Chunks of a cited provision ('Article 50') put first: an article is seldom longer.",
+    )
+    section_gap: int = Field(
+        default=1, ge=0, le=5,
+        description="Chunks a passage may skip to take in another piece of its section (0: adjacent pieces only); "
+                    "a piece further away is left out, as the section is shown once.",
+    )
     bm25_text_weight: float = Field(default=1.0, ge=0.0, description="BM25 weight of a chunk's own text.")
     bm25_section_weight: float = Field(
         default=0.6, ge=0.0, description="BM25 weight of a chunk's section path (a heading match says less than the text)."
@@ -87,6 +113,10 @@ class AnsweringSettings(_Group):
         "(llm) write them, each verified against its quotes; auto: generative when a model is configured.",
     )
     max_sentences: int = Field(default=4, ge=1, le=20, description="Most sentences quoted in one answer.")
+    names_aside: bool = Field(
+        default=False,
+        description="Score answer sentences without the instrument names that already steered the search (rag.steering).",
+    )
     abstain_threshold: float = Field(
         default=0.515, ge=-10.0, le=10.0,
         description="Answers whose evidence confidence falls below this abstain (calibrated by eval/calibrate.py).",

@@ -44,6 +44,7 @@ from .answering import (
     Retrieval,
     answer_of,
 )
+from .answering.comparison import ComparisonAnswerer, NamesAsideAnswerer
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
@@ -52,10 +53,12 @@ from .grounding import Grounding
 from .indexing import Indexer, IngestReport
 from .loading import Limits
 from .retrieval import Retriever
-from .status import DocumentStatus, StatusBook, resolve_status_filters
+from .status import DocumentStatus, Facts, StatusBook, resolve_status_filters
+from .steering import Steer, plan
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Answer, Document, DocumentInfo, Passage
+from .understanding import Understood
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,7 @@ class Pipeline:
         self._executor = ThreadPoolExecutor(max_workers=self.settings.threads, thread_name_prefix="rag-search")
         extractive = ExtractiveAnswerer(self.store, self.embedder.is_uncommon_word, self.settings.answering)
         generative = GenerativeAnswerer(extractive, ModelWriter.from_settings(self.settings.llm))
+        self.extractive = extractive
         self.answerers: dict[str, Answerer] = {extractive.name: extractive, generative.name: generative}
         self.indexer = Indexer(
             self.store, self._vector_index, self.embedder, self.settings.chunking, extractive.is_answer_sentence,
@@ -232,10 +236,22 @@ class Pipeline:
     def search(self, query: str, top_k: int | None = None, filters: dict | None = None, mode: str = "hybrid") -> list[Passage]:
         query = self._validate(query, "query")
         top_k = self._top_k(top_k, self.settings.search_top_k)
-        statuses = self.status.all()
-        ranked, _ = self.retriever.rank(query, resolve_status_filters(filters, statuses), mode)
+        facts = self.status.refresh()
+        statuses = facts.statuses
+        resolved = resolve_status_filters(filters, statuses)
+        steer = self.steer(query, facts.lexicon.understand(query), facts, resolved) if mode == "hybrid" else None
+        ranked, _ = self.retriever.rank(query, resolved, mode, steer=steer)
         passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
         return with_status(passages, statuses)
+
+    def steer(self, question: str, understood: Understood, facts: Facts, filters: dict | None) -> Steer | None:
+        """How what the question names steers its search (None: steering is off)."""
+        if not self.settings.retrieval.steering:
+            return None
+        documents = {d: {**meta, "title": facts.titles.get(d, d)} for d, meta in self.store.metadata_index()}
+        allowed = self.retriever.allowed_documents(filters)
+        return plan(understood, question, documents, self.retriever.sections, allowed,
+                    filter_one=self.settings.retrieval.one_instrument_filter)
 
     def answer_mode(self, mode: str | None) -> Answerer:
         """The answerer ``mode`` names (None: ``settings.answering.mode``; auto: generative when a
@@ -276,18 +292,24 @@ class Pipeline:
 
         facts = self.status.refresh()
         understood = facts.lexicon.understand(question)
-        ranked, vector = self.retriever.rank(question, resolve_status_filters(filters, facts.statuses), embed=embed)
+        resolved = resolve_status_filters(filters, facts.statuses)
+        steer = self.steer(question, understood, facts, resolved) if self.settings.retrieval.steer_answers else None
+        ranked, vector = self.retriever.rank(question, resolved, embed=embed, steer=steer)
         passages, chunks = self.retriever.passages(question, ranked, top_k)
         passages = with_status(passages, facts.statuses)
         assert vector is not None  # hybrid ranking always embeds the question
-        timings["embed_ms"] = embed_ms[0]
-        timings["retrieve_ms"] = round(_ms(started) - embed_ms[0], 2)  # both searches, fusion, passages
+        timings["embed_ms"] = round(sum(embed_ms), 2)
+        timings["retrieve_ms"] = round(_ms(started) - sum(embed_ms), 2)  # both searches, fusion, passages
         yield PassagesEvent(passages)
         mark = time.perf_counter()
         grounding = Grounding(self.store, facts)
         decided = grounding.before(question, understood, passages)  # status questions, named things the corpus lacks
         if decided is None:
             retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
+            if steer is not None and steer.sides and answerer is self.extractive:
+                answerer = ComparisonAnswerer(self.extractive, steer.sides, steer.query)
+            elif steer is not None and steer.scored_as and answerer is self.extractive and self.settings.answering.names_aside:
+                answerer = NamesAsideAnswerer(self.extractive, steer.scored_as)
             drafted_parts: list[str] = []
             for event in answerer.stream(question, retrieved):
                 if isinstance(event, DeltaEvent):

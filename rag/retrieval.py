@@ -17,6 +17,7 @@ import numpy as np
 from .config import RetrievalSettings
 from .embedding import Embedder
 from .errors import InvalidInput, storage_failure
+from .steering import SectionMap, Steer
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
 from .terms import asks_about_requirements, query_terms
@@ -50,6 +51,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.executor = executor
+        self.sections = SectionMap(store)
         self._texts: dict[tuple[str, str], str] = {}
         self._texts_lock = threading.Lock()
 
@@ -95,32 +97,132 @@ class Retriever:
     # ------------------------------------------------------------ ranking
 
     def rank(
-        self, query: str, filters: dict | None, mode: str = "hybrid", embed: Callable[[str], np.ndarray] | None = None
+        self,
+        query: str,
+        filters: dict | None,
+        mode: str = "hybrid",
+        embed: Callable[[str], np.ndarray] | None = None,
+        steer: Steer | None = None,
     ) -> tuple[list[Ranked], np.ndarray | None]:
         """Fused candidates, best first, and the query vector (None in bm25 mode).
 
         The lexical search needs no vector, so it runs on another thread while the
-        query is embedded (SQLite and the model runtimes release the GIL)."""
+        query is embedded (SQLite and the model runtimes release the GIL).
+        ``steer`` (see ``rag.steering``) narrows the search to one named instrument,
+        raises named instruments, searches each side of a comparison apart and puts
+        the chunks of a cited provision first."""
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)
+        if steer is None or not steer.active:
+            return self._fuse(query, allowed, mode, embed)
+        within = steer.query or query
+        if steer.sides:
+            ranked, vector = self._sides(within, allowed, mode, embed, steer)
+        elif steer.only:
+            ranked, vector = self._fuse(within, _within(steer.only, allowed), mode, embed)
+        else:
+            ranked, vector = self._fuse(query, allowed, mode, embed)
+            if steer.boost:
+                ranked = self._boosted(query, ranked, _within(steer.boost, allowed), mode, vector)
+        if steer.provisions:
+            ranked = self._provisions_first(ranked, steer, allowed)
+        return ranked, vector
+
+    def _fuse(
+        self,
+        query: str,
+        allowed: list[str] | None,
+        mode: str,
+        embed: Callable[[str], np.ndarray] | None = None,
+        vector: np.ndarray | None = None,
+    ) -> tuple[list[Ranked], np.ndarray | None]:
+        """Both searches over ``allowed`` fused by reciprocal rank (``vector``: the query's, when known)."""
         candidates, rrf_k = self.settings.candidates, self.settings.rrf_k
         lexical = None
         if mode in ("hybrid", "bm25"):
             lexical = self.executor.submit(
                 self.store.lexical_search, query_terms(query), candidates, allowed, self._bm25_weights()
             )
-        vector = None
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
-            vector = (embed or self.embedder.embed_query)(query)
-            for rank, (chunk_id, _similarity) in enumerate(self._dense(vector, candidates, allowed, mode)):
+            if vector is None:
+                vector = (embed or self.embedder.embed_query)(query)
+            dense = self._dense(vector, candidates, allowed, mode) if allowed is None or allowed else []
+            for rank, (chunk_id, _similarity) in enumerate(dense):
                 fused[chunk_id] = Ranked(chunk_id, 1.0 / (rrf_k + rank + 1))
         if lexical is not None:
             for rank, (chunk_id, _) in enumerate(lexical.result()):
                 entry = fused.setdefault(chunk_id, Ranked(chunk_id, 0.0))
                 entry.score += 1.0 / (rrf_k + rank + 1)
         return sorted(fused.values(), key=lambda r: r.score, reverse=True), vector
+
+    def _boosted(
+        self, query: str, ranked: list[Ranked], named: list[str] | None, mode: str, vector: np.ndarray | None
+    ) -> list[Ranked]:
+        """``ranked`` with the named documents' own best chunks merged in and raised."""
+        if not named:
+            return ranked
+        own, _ = self._fuse(query, named, mode, vector=vector)
+        scores = {r.chunk_id: r.score for r in ranked}
+        for r in own:
+            scores[r.chunk_id] = max(scores.get(r.chunk_id, 0.0), r.score)
+        factor = self.settings.named_boost
+        members = set(named)
+        out = [Ranked(c, s * factor if c.rsplit(":", 2)[0] in members else s) for c, s in scores.items()]
+        return sorted(out, key=lambda r: r.score, reverse=True)
+
+    def _sides(
+        self, query: str, allowed: list[str] | None, mode: str, embed: Callable[[str], np.ndarray] | None, steer: Steer
+    ) -> tuple[list[Ranked], np.ndarray | None]:
+        """Each side of a comparison searched apart, then taken in turn: the first of each
+        side, the second of each side..."""
+        vector = None
+        if mode in ("hybrid", "dense"):
+            vector = (embed or self.embedder.embed_query)(query)
+        lists = []
+        for side in steer.sides:
+            own, _ = self._fuse(query, _within(side.document_ids, allowed), mode, vector=vector)
+            lists.append(own)
+        seen: set[str] = set()
+        merged: list[Ranked] = []
+        for rank in range(max((len(x) for x in lists), default=0)):
+            for own in lists:
+                if rank < len(own) and own[rank].chunk_id not in seen:
+                    seen.add(own[rank].chunk_id)
+                    merged.append(own[rank])
+        top = len(merged)
+        return [Ranked(r.chunk_id, (top - i) / top) for i, r in enumerate(merged)], vector
+
+    def _provisions_first(self, ranked: list[Ranked], steer: Steer, allowed: list[str] | None) -> list[Ranked]:
+        """The chunks of each cited provision ahead of everything else, in their own fused order
+        (the paragraph the question cites first), then the rest."""
+        if not steer.provisions:
+            return ranked
+        scores = {r.chunk_id: r.score for r in ranked}
+        top = max(scores.values(), default=1.0) or 1.0
+        first: list[Ranked] = []
+        share = max(2, self.settings.provision_chunks // len(steer.provisions))  # "Articles 5 and 6": both shown
+        for document_id, provision in steer.provisions:
+            if allowed is not None and document_id not in allowed:
+                continue
+            exact, rest = self.sections.chunks_of(document_id, provision)
+            own: list[str] = []
+            for group in (exact, rest):
+                ordered = sorted(enumerate(group), key=lambda t: (-scores.get(t[1], 0.0), t[0]))
+                own.extend(chunk_id for _, chunk_id in ordered)
+            first.extend(Ranked(chunk_id, 0.0) for chunk_id in own[:share])
+        if not first:
+            return ranked
+        chosen: list[Ranked] = []
+        seen: set[str] = set()
+        for r in first:
+            if r.chunk_id not in seen:
+                seen.add(r.chunk_id)
+                chosen.append(r)
+        n = len(chosen)
+        raised = [Ranked(r.chunk_id, 2 * top + (n - i) / n * top) for i, r in enumerate(chosen)]
+        return raised + [r for r in ranked if r.chunk_id not in seen]
 
     def _dense(self, vector: np.ndarray, candidates: int, allowed: list[str] | None, mode: str) -> list[tuple[str, float]]:
         """Nearest chunks. A vector index that cannot be read (its disk is full, say) leaves a
@@ -157,7 +259,7 @@ class Retriever:
                 if len(groups) >= top_k:
                     continue
                 groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
-            elif any(abs(c.ordinal - chunk.ordinal) == 1 for c in home["chunks"]) and len(home["chunks"]) < 3:
+            elif _joins(home["chunks"], chunk, self.settings.section_gap):
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
             # else: another piece of a section already shown: collapsed into it
@@ -206,12 +308,27 @@ class Retriever:
         return text
 
 
+def _within(documents: tuple[str, ...] | list[str], allowed: list[str] | None) -> list[str]:
+    """``documents`` that the request's filters allow."""
+    return [d for d in documents if allowed is None or d in allowed]
+
+
 def _meta_values(value: Any) -> set[str]:
     if value is None:
         return set()
     if isinstance(value, list):
         return {str(v).lower() for v in value}
     return {str(value).lower()}
+
+
+def _joins(members: list[StoredChunk], chunk: StoredChunk, gap: int) -> bool:
+    """Whether ``chunk`` extends a passage of its section: it is at most ``gap`` chunks away from
+    one of its members and the passage stays within 3 chunks plus the gap (a passage shows the
+    text from its first chunk to its last, so the chunks between are shown too)."""
+    ordinals = [c.ordinal for c in members]
+    near = any(0 < abs(o - chunk.ordinal) <= gap + 1 for o in ordinals)
+    span = max([*ordinals, chunk.ordinal]) - min([*ordinals, chunk.ordinal]) + 1
+    return near and len(members) < 3 and span <= 3 + gap
 
 
 def _same_section(group: dict, chunk: StoredChunk) -> bool:

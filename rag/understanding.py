@@ -112,7 +112,7 @@ _NUMBERED = re.compile(
 )
 _PROVISION = re.compile(
     r"\b(?P<kind>Articles?|Art\.|Recitals?|Annex(?:es)?|Sections?|Sec\.|§|Chapters?|Title)\s*"
-    r"(?P<ref>[0-9]+[a-z]?(?:\.[0-9]+)*(?:\([0-9a-z]+\))*|[IVXLC]+\b)"
+    r"(?P<ref>\d{1,2}-\d{1,2}-\d{3,4}(?:\([0-9a-z]+\))*|[0-9]+[a-z]?(?:\.[0-9]+)*(?:\([0-9a-z]+\))*|[IVXLC]+\b)"
     r"|\b(?P<code>\d{1,2}-\d{1,2}-\d{3,4}(?:\([0-9a-z]+\))*)"
     r"|§\s*(?P<section>\d+(?:\.\d+)*)",
     re.IGNORECASE,
@@ -367,6 +367,9 @@ def provisions(question: str) -> list[Provision]:
         else:
             kind = _KIND[match.group("kind").lower()]
             ref = match.group("ref")
+            if kind == "section" and re.match(r"\d{1,2}-\d{1,2}-\d{3,4}", ref):  # "section 6-1-1703": a code section
+                out.append(Provision("code_section", ref, match.group().strip()))
+                continue
             if kind in ("article", "recital", "section") and not ref[0].isdigit():
                 continue
             out.append(Provision(kind, ref.upper() if kind in ("annex", "chapter", "title") else ref, match.group().strip()))
