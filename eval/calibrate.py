@@ -94,8 +94,8 @@ def calibrate(by_set: dict[str, list[tuple[float, bool]]]) -> tuple[dict, list[d
     points = [point for set_points in by_set.values() for point in set_points]
     rows = sweep(points, THRESHOLDS)
     per_set = {name: sweep(set_points, THRESHOLDS) for name, set_points in by_set.items()}
-    chosen = choose(rows, per_set)
-    chosen["per_set"] = {name: set_rows[rows.index(chosen)] for name, set_rows in per_set.items()}
+    chosen = dict(choose(rows, per_set))  # a copy: the sweep rows stay flat
+    chosen["per_set"] = {name: set_rows[rows.index(choose(rows, per_set))] for name, set_rows in per_set.items()}
     return chosen, rows
 
 

@@ -74,9 +74,9 @@ class RetrievalSettings(_Group):
         description="Let the instruments, jurisdictions and provisions a question names steer the search (rag.steering).",
     )
     steer_answers: bool = Field(
-        default=False,
-        description="Steer the retrieval behind /ask too (grouped comparisons, provisions first). Off until the "
-                    "evidence threshold is calibrated with it: at the current one it doubles false abstentions.",
+        default=True,
+        description="Steer the retrieval behind /ask too (grouped comparisons, provisions first); the evidence "
+                    "threshold is calibrated with it on.",
     )
     one_instrument_filter: bool = Field(
         default=True,
@@ -118,7 +118,7 @@ class AnsweringSettings(_Group):
         description="Score answer sentences without the instrument names that already steered the search (rag.steering).",
     )
     abstain_threshold: float = Field(
-        default=0.515, ge=-10.0, le=10.0,
+        default=0.44, ge=-10.0, le=10.0,
         description="Answers whose evidence confidence falls below this abstain (calibrated by eval/calibrate.py).",
     )
     dense_weight: float = Field(

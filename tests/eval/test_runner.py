@@ -279,7 +279,7 @@ def test_news_end_to_end_with_the_real_pipeline(news_run: dict[str, Any]):
     data = json.loads((out / "results.json").read_text())
     summary, results = data["summary"], data["results"]
     assert summary["questions"] == len(results) == len(DATASET.read_text().strip().splitlines())
-    assert set(summary["baselines"]) == {"bm25", "dense", "langchain"}
+    assert set(summary["baselines"]) == {"bm25", "dense", "langchain", "structure"}
     assert Path(summary["setup"]["data_dir"]) == news_run["tmp"] / "data" / "eval" / "news"
     assert summary["errors"] == 0 and summary["unlocated_evidence"] == 0
     for result in results:

@@ -41,12 +41,8 @@ def test_news_false_premise_abstains(news_pipeline):
         ("What must deployers of a deep fake disclose under the EU AI Act?", "eu__eu-ai-act-2024-1689.txt", "Article 50"),
         ("What duty of care do deployers of high-risk AI systems have in Colorado?",
          "us-states__colorado-ai-act-sb24-205.md", "6-1-1703"),
-        pytest.param(
-            "What must a large frontier developer publish under California's frontier AI law?",
-            "us-states__california-sb53-transparency-frontier-ai-act-2025.txt", "22757.12",
-            marks=pytest.mark.xfail(strict=True, reason="known weakness: with one quote per document, the penalty "
-                                    "section 22757.15 (which names the duties) outscores the duties of 22757.12"),
-        ),
+        ("What must a large frontier developer publish under California's frontier AI law?",
+         "us-states__california-sb53-transparency-frontier-ai-act-2025.txt", "22757.12"),
         pytest.param(
             "What do China's interim measures require providers to do about labelling generated content?",
             "china__china-genai-interim-measures-2023-en-casi.md", "Article 12",
