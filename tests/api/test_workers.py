@@ -58,11 +58,23 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _signal(pid: int, sig: int) -> None:
+    """Signal ``pid`` unless it has gone (a worker just killed may still be listed)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
 def _wait_state(pid: int, stopped: bool) -> None:
+    """Wait until ``pid`` is stopped (or running again); a process that has gone takes no connection."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        if (state == "T") == stopped:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if state in ("Z", "X") or (state == "T") == stopped:
             return
         time.sleep(0.01)
     raise AssertionError(f"worker {pid} did not {'stop' if stopped else 'resume'}")
@@ -88,13 +100,13 @@ class Workers:
         others = [p for p in self.pids if p != worker]
         with httpx.Client(base_url=self.server.url, timeout=timeout) as client:
             for pid in others:
-                os.kill(pid, signal.SIGSTOP)
+                _signal(pid, signal.SIGSTOP)
                 _wait_state(pid, True)
             try:
                 assert client.get("/ready").status_code == 200
             finally:
                 for pid in others:
-                    os.kill(pid, signal.SIGCONT)
+                    _signal(pid, signal.SIGCONT)
             yield client
 
     def ready_lines(self) -> int:
