@@ -19,8 +19,8 @@ from dataclasses import replace
 
 from ..steering import Side
 from ..types import Answer, Citation
-from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
-from .extractive import Candidate, Chosen, ExtractiveAnswerer, compose
+from .base import CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
+from .extractive import Candidate, Chosen, ExtractiveAnswerer, answer_events, compose
 
 __all__ = ["ComparisonAnswerer", "NamesAsideAnswerer", "no_evidence_note"]
 
@@ -67,22 +67,7 @@ class ComparisonAnswerer:
                 continue
             parts.extend(side_parts)
             citations.extend(side_citations)
-        if not citations:
-            parts, notes = [NOT_FOUND], []
-        for index, part in enumerate(parts):
-            yield DeltaEvent(index, part)
-        yield CitationsEvent(citations)
-        yield DoneEvent(
-            Answer(
-                question=question,
-                answer=" ".join(parts),
-                abstained=not citations,
-                citations=citations,
-                passages=retrieved.passages,
-                confidence=round(confidence, 4),
-                notes=notes,
-            )
-        )
+        yield from answer_events(question, retrieved, parts, citations, confidence, notes=notes)
 
     def _choose(self, own: list[Candidate], share: int, retrieved: Retrieval) -> list[Chosen]:
         """The side's best sentences that say different things (at most ``share``), in reading order."""

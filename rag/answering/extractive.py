@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from .direct import asked_kind, direct_answer, holds_value
 from .leadins import quote_spans
 from .sentences import AnswerSentenceRule, says_something
 
-__all__ = ["ExtractiveAnswerer", "CorpusStatistics"]
+__all__ = ["answer_events", "ExtractiveAnswerer", "CorpusStatistics"]
 
 
 class CorpusStatistics(Protocol):
@@ -134,21 +134,8 @@ class ExtractiveAnswerer:
         kind = asked_kind(question)
         if cands and confidence >= self.settings.abstain_threshold:
             parts, citations = compose(self.select(cands, retrieved.document_text, kind), retrieved.document_text)
-        if not citations:
-            parts = [NOT_FOUND]
-        for index, part in enumerate(parts):
-            yield DeltaEvent(index, part)
-        yield CitationsEvent(citations)
-        yield DoneEvent(
-            Answer(
-                question=question,
-                answer=" ".join(parts),
-                abstained=not citations,
-                citations=citations,
-                passages=retrieved.passages,
-                confidence=round(confidence, 4),
-                direct_answer=direct_answer(kind, citations),
-            )
+        yield from answer_events(
+            question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations)
         )
 
     # ------------------------------------------------------------ term weighting
@@ -293,6 +280,34 @@ def evidence(cands: list[Candidate], weights: dict[str, float], unseen_terms: se
     total = sum(weights.values()) or 1.0
     unseen = sum(w for t, w in weights.items() if t in unseen_terms) / total
     return Evidence(best_sentence=best, unseen=unseen)
+
+
+def answer_events(
+    question: str,
+    retrieved: Retrieval,
+    parts: list[str],
+    citations: list[Citation],
+    confidence: float,
+    **extra: Any,
+) -> Iterator[DeltaEvent | CitationsEvent | DoneEvent]:
+    """The events of a quoted answer: its sentences, its citations, then the whole answer
+    (``NOT_FOUND`` and no notes when nothing is cited). ``extra``: further Answer fields."""
+    if not citations:
+        parts, extra = [NOT_FOUND], {**extra, "notes": []}
+    for index, part in enumerate(parts):
+        yield DeltaEvent(index, part)
+    yield CitationsEvent(citations)
+    yield DoneEvent(
+        Answer(
+            question=question,
+            answer=" ".join(parts),
+            abstained=not citations,
+            citations=citations,
+            passages=retrieved.passages,
+            confidence=round(confidence, 4),
+            **extra,
+        )
+    )
 
 
 def compose(chosen: list[Chosen], document_text: Callable[[StoredChunk], str]) -> tuple[list[str], list[Citation]]:

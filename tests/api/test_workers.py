@@ -23,24 +23,12 @@ import httpx
 import pytest
 
 from api.process import ServerProcess, free_port, serve_command
+from bench.load import children as _children
 from rag.consistency import store_problems
 from rag.pipeline import Pipeline
 from tests.helpers import BUILTIN_CORPUS, make_settings
 
 pytestmark = pytest.mark.slow
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _cmdline(pid: int) -> str:
