@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -98,15 +98,33 @@ class Embedder:
 
     # ------------------------------------------------------------ the forward pass
 
-    def _tokenize(self, texts: list[str], offsets: bool = False) -> dict[str, np.ndarray]:
+    def _batches(self, texts: list[str], offsets: bool = False) -> Iterator[tuple[list[int], dict[str, np.ndarray]]]:
+        """Every text tokenized once, then handed out in padded batches of ``batch_size``
+        texts of about the same token count: ``(indices into texts, batch)``. Padding costs
+        the model as much as real tokens, and characters are a poor guide to tokens (a page
+        of figures or split words tokenizes very differently from prose), so texts are
+        grouped by token count, which keeps padding to a few percent."""
         encoded = self.tokenizer(
-            texts, padding=True, truncation=True, max_length=self.folder.max_length,
-            return_offsets_mapping=offsets, return_tensors="np",
+            texts, truncation=True, max_length=self.folder.max_length, return_offsets_mapping=offsets,
         )
-        return {k: np.asarray(v) for k, v in encoded.items()}
+        ids = encoded["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        pad_id = self.tokenizer.pad_token_id or 0
+        for b in range(0, len(order), self.batch_size):
+            batch = order[b:b + self.batch_size]
+            width = max(len(ids[i]) for i in batch)
+            padded: dict[str, np.ndarray] = {}
+            for name, rows in encoded.items():
+                fill = pad_id if name == "input_ids" else 0
+                shape = (len(batch), width, 2) if name == "offset_mapping" else (len(batch), width)
+                array = np.full(shape, fill, dtype=np.int64)
+                for row, i in enumerate(batch):
+                    if len(rows[i]):
+                        array[row, : len(rows[i])] = rows[i]
+                padded[name] = array
+            yield batch, padded
 
-    def _mean_pooled(self, texts: list[str]) -> np.ndarray:
-        encoded = self._tokenize(texts)
+    def _mean_pooled(self, encoded: dict[str, np.ndarray]) -> np.ndarray:
         tokens = self.backend.token_vectors(encoded)
         mask = encoded["attention_mask"][..., None].astype(np.float32)
         vectors = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
@@ -124,10 +142,8 @@ class Embedder:
                 )
             return encode(texts, self.batch_size)
         out = np.zeros((len(texts), 0), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for b in range(0, len(order), self.batch_size):
-            batch = order[b:b + self.batch_size]
-            vectors = self._mean_pooled([texts[i] for i in batch])
+        for batch, encoded in self._batches(texts):
+            vectors = self._mean_pooled(encoded)
             if out.shape[1] == 0:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
             out[batch] = vectors
@@ -144,13 +160,9 @@ class Embedder:
         ``spans[i]``, the normalized mean of the token vectors inside that span. A span
         whose tokens fell past the model's length limit gets None.
         ``on_batch(n)`` is called after every batch of n texts (``batch_size`` texts a batch)."""
-        batch_size = self.batch_size
         text_vectors: np.ndarray | None = None
         span_vectors: list[list[np.ndarray | None]] = [[] for _ in texts]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for b in range(0, len(order), batch_size):
-            batch = order[b:b + batch_size]
-            encoded = self._tokenize([texts[i] for i in batch], offsets=True)
+        for batch, encoded in self._batches(texts, offsets=True):
             offsets = encoded.pop("offset_mapping")
             tokens = self.backend.token_vectors(encoded)
             if text_vectors is None:

@@ -16,6 +16,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import threading
 import warnings
@@ -34,6 +36,7 @@ OPSET = 17
 VARIANTS = {"fp32": "model.onnx", "int8": "model-int8.onnx"}
 _SAMPLE = ["A short sentence.", "A longer sentence, so that the sample batch is padded and the mask matters."]
 _LOCK = threading.Lock()
+_PROJECT = Path(__file__).resolve().parents[2]  # the folder holding the rag package, for the child process
 
 
 class ExportCache:
@@ -72,31 +75,17 @@ class ExportCache:
     # ------------------------------------------------------------ building
 
     def _export(self, target: Path) -> None:
-        import torch
-        from transformers import AutoModel
-
+        """Export in a child process: torch is needed only for this, and a process that
+        loaded it would keep its memory for as long as it serves or ingests."""
         log.info("exporting %s to ONNX at %s", self.folder.name, target)
-        tokenizer = self.folder.tokenizer()
-        names = [n for n in INPUT_NAMES if n in tokenizer.model_input_names]
-        try:
-            transformer = AutoModel.from_pretrained(self.folder.location, local_files_only=True).eval()
-        except Exception as exc:
-            raise ModelUnavailable(f"cannot load {self.folder.name!r} from {self.folder.location} to export it: {exc}") from None
-        wrapper = _token_vectors_module()(transformer, names).eval()
-        sample = tokenizer(_SAMPLE, padding=True, return_tensors="pt")
-        args = tuple(sample[n] for n in names)
-        axes = {n: {0: "texts", 1: "tokens"} for n in [*names, "token_vectors"]}
 
         def write(path: Path) -> None:
-            with warnings.catch_warnings(), torch.inference_mode():
-                warnings.simplefilter("ignore")
-                torch.onnx.export(
-                    wrapper, args, str(path), input_names=names, output_names=["token_vectors"],
-                    dynamic_axes=axes, opset_version=OPSET, dynamo=False,
-                )
-            with torch.inference_mode():
-                expected = wrapper(*args).numpy()
-            _check_against(path, {n: sample[n].numpy() for n in names}, expected)
+            command = [sys.executable, "-m", "rag.embedding.export", self.folder.location, str(path)]
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_PROJECT), os.environ.get("PYTHONPATH")])))
+            done = subprocess.run(command, capture_output=True, text=True, env=env)
+            if done.returncode != 0:
+                lines = done.stderr.strip().splitlines()
+                raise ModelUnavailable(lines[-1] if lines else f"exporting the embedding model failed (exit {done.returncode})")
 
         _write_atomically(target, write)
 
@@ -114,6 +103,35 @@ class ExportCache:
                 logging.disable(logging.NOTSET)
 
         _write_atomically(target, write)
+
+
+def export_model(folder: ModelFolder, path: Path) -> None:
+    """Write ``folder``'s transformer to ``path`` as ONNX (token vectors out), checked against torch."""
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    tokenizer = folder.tokenizer()
+    names = [n for n in INPUT_NAMES if n in tokenizer.model_input_names]
+    try:
+        transformer = AutoModel.from_pretrained(folder.location, local_files_only=True).eval()
+    except Exception as exc:
+        raise ModelUnavailable(f"cannot load {folder.name!r} from {folder.location} to export it: {exc}") from None
+    wrapper = _token_vectors_module()(transformer, names).eval()
+    sample = tokenizer(_SAMPLE, padding=True, return_tensors="pt")
+    args = tuple(sample[n] for n in names)
+    axes = {n: {0: "texts", 1: "tokens"} for n in [*names, "token_vectors"]}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapper, args, str(path), input_names=names, output_names=["token_vectors"],
+            dynamic_axes=axes, opset_version=OPSET, dynamo=False,
+        )
+    with torch.inference_mode():
+        expected = wrapper(*args).numpy()
+    _check_against(path, {n: sample[n].numpy() for n in names}, expected)
 
 
 def _token_vectors_module():
@@ -178,3 +196,17 @@ def _sha256(path: Path) -> str:
 def _fsync(path: Path) -> None:
     with path.open("rb") as handle:
         os.fsync(handle.fileno())
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m rag.embedding.export MODEL PATH``: the child process of ``ExportCache``."""
+    try:
+        export_model(ModelFolder(argv[0]), Path(argv[1]))
+    except ModelUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

@@ -181,3 +181,17 @@ def test_onnx_sessions_follow_the_thread_setting(monkeypatch):
     assert one.get_session_options().intra_op_num_threads == 1
     embedder.embed_documents(["a question"])
     assert backend._sessions[1] is one
+
+
+def test_a_model_that_cannot_be_exported_says_why(tmp_path):
+    packaged = ModelFolder("all-MiniLM-L6-v2").path
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    for item in packaged.iterdir():
+        if item.name != "model.safetensors":
+            os.symlink(item, broken / item.name)
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    cache = ExportCache(tmp_path / "models", ModelFolder(str(broken)))
+    with pytest.raises(ModelUnavailable, match="cannot load"):
+        cache.path("fp32")
+    assert [p.name for p in cache.directory.iterdir()] == []  # nothing half-written is taken for a model
