@@ -301,6 +301,14 @@ class Facts:
     titles: dict[str, str]
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    sha256: str
+    statements: list[Statement]
+    texts: dict[tuple[int, int], str]
+    inventory: dict[str, frozenset[str]]
+
+
 class StatusBook:
     """The derived status of every stored document, kept in line with the store.
 
@@ -316,6 +324,7 @@ class StatusBook:
         self._version: int | None = None
         self._day: str | None = None
         self._facts = Facts({}, Lexicon.build([]), {}, {})
+        self._parsed: dict[str, _Parsed] = {}
         with store.connection() as db:
             db.executescript(_SCHEMA)
 
@@ -343,19 +352,28 @@ class StatusBook:
             ).fetchall()
         docs = []
         inventories = {}
+        kept: dict[str, _Parsed] = {}
         for row in rows:
-            fresh = row["seen"] == row["sha256"] and row["version"] == STATEMENTS_VERSION
-            text = self.store.text_of(row["id"]) or ""
-            if fresh:
-                statements = [Statement.from_json(s) for s in json.loads(row["body"])]
-            else:
-                statements = find_statements(text)
-                self._save(row["id"], row["sha256"], statements)
-            doc = _Doc(row["id"], row["title"], json.loads(row["metadata"]), statements)
-            doc.texts = {(s.start, s.end): text[s.start:s.end] for s in statements}
-            docs.append(doc)
-            inventories[row["id"]] = provision_inventory(text)
+            parsed = self._parsed.get(row["id"])
+            if parsed is None or parsed.sha256 != row["sha256"]:
+                parsed = self._parse(row)
+            kept[row["id"]] = parsed
+            docs.append(_Doc(row["id"], row["title"], json.loads(row["metadata"]), parsed.statements, parsed.texts))
+            inventories[row["id"]] = parsed.inventory
+        self._parsed = kept  # a deleted document's entry goes with it
         return docs, inventories
+
+    def _parse(self, row) -> _Parsed:
+        """What a document version's text gives (read once per version: a change to one
+        document does not re-read the others)."""
+        text = self.store.text_of(row["id"]) or ""
+        if row["seen"] == row["sha256"] and row["version"] == STATEMENTS_VERSION:
+            statements = [Statement.from_json(s) for s in json.loads(row["body"])]
+        else:
+            statements = find_statements(text)
+            self._save(row["id"], row["sha256"], statements)
+        texts = {(st.start, st.end): text[st.start:st.end] for st in statements}
+        return _Parsed(row["sha256"], statements, texts, provision_inventory(text))
 
     def _save(self, document_id: str, sha: str, statements: list[Statement]) -> None:
         body = json.dumps([s.to_json() for s in statements], ensure_ascii=False)

@@ -169,6 +169,20 @@ def test_deleting_the_revoking_document_clears_the_mark(orders, orders_corpus):
 
 
 @pytest.mark.corpus
+def test_a_change_rereads_only_the_changed_document(orders, orders_corpus, monkeypatch):
+    orders.statuses()
+    read: list[str] = []
+    original = orders.store.text_of
+    monkeypatch.setattr(orders.store, "text_of", lambda document_id: read.append(document_id) or original(document_id))
+    orders.delete(DATA_CENTERS)
+    assert orders.statuses()[EO_14141].status == "in force"
+    assert read == []  # the others' statements and texts are kept from their last reading
+    orders.ingest([orders_corpus])
+    assert orders.statuses()[EO_14141].status == REVOKED
+    assert read == [DATA_CENTERS]
+
+
+@pytest.mark.corpus
 def test_filters_leave_out_what_is_not_in_force(orders):
     everything = {p.document_id for p in orders.search("artificial intelligence executive order", top_k=50)}
     assert {EO_14110, EO_14141} <= everything
