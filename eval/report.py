@@ -17,11 +17,15 @@ from typing import Any
 
 from eval.generation import render_generation
 from eval.metrics import RECALL_KS, percentile
+from eval.provisions import PROVISION_KS
 
 WORST_COUNT = 10
 
 # (key, label) of each row of the summary table; retrieval rows apply to baselines too.
-RETRIEVAL_ROWS = [*((f"recall@{k}", f"recall@{k}") for k in RECALL_KS), ("mrr", "MRR"), ("ndcg@10", "nDCG@10")]
+RETRIEVAL_ROWS = [
+    *((f"recall@{k}", f"recall@{k}") for k in RECALL_KS), ("mrr", "MRR"), ("ndcg@10", "nDCG@10"),
+    *((f"provision_hit@{k}", f"right provision in top {k}") for k in PROVISION_KS),
+]
 SERVICE_ROWS = [
     ("citation_validity", "citation validity"),
     ("citation_precision", "citation precision"),

@@ -51,6 +51,7 @@ from eval.metrics import (
     token_f1,
     value_found,
 )
+from eval.provisions import PROVISION_KS, Provisions
 from eval.structure_baseline import StructureBaseline
 from rag.answering.direct import asked_kind
 from rag.config import Settings, settings_hash
@@ -59,7 +60,7 @@ from rag.serialize import answer_json
 
 SEARCH_K = 10
 FAST_PER_CATEGORY = 8
-RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10"]
+RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10", *(f"provision_hit@{k}" for k in PROVISION_KS)]
 ANSWER_METRICS = [
     "citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity",
     "direct_answer_accuracy",
@@ -304,10 +305,15 @@ def gold_for(question: Question, text_of: Callable[[str], str | None]) -> tuple[
     return sorted(set(spans)), missing
 
 
-def score_passages(passages: Sequence[dict[str, Any]], gold: Sequence[Span], k: int) -> dict[str, Any]:
-    """Retrieval metrics (recall@k, MRR, nDCG@10) of the top ``k`` of a ranked passage list."""
+def score_passages(
+    passages: Sequence[dict[str, Any]], gold: Sequence[Span], k: int, provisions: Provisions | None = None
+) -> dict[str, Any]:
+    """Retrieval metrics (recall@k, MRR, nDCG@10, and with ``provisions`` provision_hit@k) of the top ``k``
+    of a ranked passage list."""
     spans = [Span(p["document_id"], int(p["start"]), int(p["end"])) for p in passages]
     scores: dict[str, Any] = retrieval_scores(spans[:k], gold)
+    if provisions is not None:
+        scores.update(provisions.scores(spans[:k], gold))
     return scores
 
 
@@ -320,8 +326,10 @@ def evaluate_question(
     ask_top_k: int | None = None,
     answer_mode: str | None = None,
     filters: dict[str, Any] | None = None,
+    provisions: Provisions | None = None,
 ) -> dict[str, Any]:
-    """Everything measured for one question: answer, citations, retrieval, baselines, metrics."""
+    """Everything measured for one question: answer, citations, retrieval, baselines, metrics
+    (``provisions``: the documents' provisions, for provision_hit@k; one per run, it keeps what it read)."""
     result: dict[str, Any] = {
         "id": question.id,
         "category": question.category,
@@ -347,13 +355,13 @@ def evaluate_question(
         return result
     result.update(_answer_metrics(question, reply, gold, service.text, embed))
     result.update(generation_fields(reply))
-    result.update(score_passages(passages, gold, search_k))
+    result.update(score_passages(passages, gold, search_k, provisions))
     result["passages"] = [_brief(p, gold) for p in passages]
     result["baselines"] = {}
     for name, baseline in baselines.items():
         began = time.perf_counter()
         hits = baseline.search(question.question, search_k)
-        scored = score_passages(hits, gold, search_k)
+        scored = score_passages(hits, gold, search_k, provisions)
         scored["search_latency_ms"] = (time.perf_counter() - began) * 1000
         scored["passages"] = [_brief(p, gold) for p in hits]
         result["baselines"][name] = scored
@@ -481,9 +489,11 @@ def summarize(results: Sequence[dict[str, Any]], baseline_names: Sequence[str] =
 def make_embedder(model_name: str | None = None) -> Callable[[list[str]], Any]:
     """An ``embed(texts) -> vectors`` function on the service's sentence-transformers model (loaded once)."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
     from eval.baselines import default_model_name
 
+    hf_logging.disable_progress_bar()  # "Loading weights" would print under --quiet
     path = model_name if model_name and Path(model_name).is_dir() else default_model_name()
     model = SentenceTransformer(path, device="cpu")
     return lambda texts: model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False).tolist()
@@ -523,9 +533,11 @@ def run(options: RunOptions, settings: Settings | None = None) -> RunResult:
             notes.extend(baseline_notes)
         embed = make_embedder(settings.embedding_model)
         bar = tqdm(questions, desc=f"eval {label}", unit="q", disable=not options.progress)
+        provisions = Provisions(service.text)
         results = [
             evaluate_question(
-                q, service, baselines, embed, options.search_k, options.ask_top_k, options.answer_mode, options.filters
+                q, service, baselines, embed, options.search_k, options.ask_top_k, options.answer_mode, options.filters,
+                provisions,
             )
             for q in bar
         ]

@@ -107,6 +107,13 @@ class SectionIndex:
         i = bisect.bisect_right(self._starts, offset) - 1
         return self._paths[i] if i >= 0 else ()
 
+    def paths_within(self, start: int, end: int) -> list[tuple[Heading, ...]]:
+        """The section path at ``start`` and that of every heading starting before ``end``."""
+        import bisect
+
+        first, last = bisect.bisect_right(self._starts, start), bisect.bisect_left(self._starts, end)
+        return [self.path_at(start), *self._paths[first:last]]
+
     @staticmethod
     def label(path: tuple[Heading, ...]) -> str | None:
         return " > ".join(h.label for h in path) or None
