@@ -17,10 +17,10 @@ import numpy as np
 from .config import RetrievalSettings
 from .embedding import Embedder
 from .errors import InvalidInput, storage_failure
-from .steering import SectionMap, Steer
+from .steering import SectionMap, Side, Steer
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
-from .terms import asks_about_requirements, query_terms
+from .terms import asks_about_requirements, lexical_terms
 from .types import Passage
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class Retriever:
         lexical = None
         if mode in ("hybrid", "bm25"):
             lexical = self.executor.submit(
-                self.store.lexical_search, query_terms(query), candidates, allowed, self._bm25_weights()
+                self.store.lexical_search, lexical_terms(query), candidates, allowed, self._bm25_weights()
             )
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
@@ -191,8 +191,7 @@ class Retriever:
                 if rank < len(own) and own[rank].chunk_id not in seen:
                     seen.add(own[rank].chunk_id)
                     merged.append(own[rank])
-        top = len(merged)
-        return [Ranked(r.chunk_id, (top - i) / top) for i, r in enumerate(merged)], vector
+        return merged, vector
 
     def _provisions_first(self, ranked: list[Ranked], steer: Steer, allowed: list[str] | None) -> list[Ranked]:
         """The chunks of each cited provision ahead of everything else, in their own fused order
@@ -236,10 +235,18 @@ class Retriever:
             return []
 
     def passages(
-        self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True
+        self,
+        query: str,
+        ranked: list[Ranked],
+        top_k: int,
+        policy_aware: bool = True,
+        with_vectors: bool = True,
+        sides: tuple[Side, ...] = (),
     ) -> tuple[list[Passage], dict[str, StoredChunk]]:
         """Turn ranked chunks into at most ``top_k`` passages, one per section run
-        (``with_vectors``: also load the sentence vectors an answer needs)."""
+        (``with_vectors``: also load the sentence vectors an answer needs). With the ``sides`` of a
+        comparison, each side's passages are formed apart and taken in turn, so that no side loses
+        its share of the ``top_k`` to another side's longer sections or operative provisions."""
         chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
@@ -252,6 +259,21 @@ class Retriever:
                 score *= self._kind_factor(chunk.kind)
             scored.append((score, r, chunk))
         scored.sort(key=lambda t: t[0], reverse=True)
+        if len(sides) < 2:
+            return [self._passage(g) for g in self._groups(scored, top_k)], chunks
+        shares = [self._groups([t for t in scored if _side_of(t[2].document_id, sides) == i], top_k)
+                  for i in range(len(sides))]
+        taken: list[dict] = []
+        for rank in range(top_k):  # each round: the sides' passages of that rank, the strongest first
+            taken += sorted((own[rank] for own in shares if rank < len(own)), key=lambda g: -g["score"])
+        taken = taken[:top_k]
+        n = len(taken)
+        for i, group in enumerate(taken):  # the order taken, as scores
+            group["score"] = (n - i) / n
+        return [self._passage(g) for g in taken], chunks
+
+    def _groups(self, scored: list[tuple[float, Ranked, StoredChunk]], top_k: int) -> list[dict]:
+        """At most ``top_k`` passages (as groups of chunks) from scored chunks, best first."""
         groups: list[dict] = []
         for score, r, chunk in scored:
             home = next((g for g in groups if _same_section(g, chunk)), None)
@@ -263,8 +285,7 @@ class Retriever:
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
             # else: another piece of a section already shown: collapsed into it
-        passages = [self._passage(g) for g in groups]
-        return passages, chunks
+        return groups
 
     def _bm25_weights(self) -> tuple[float, float, float]:
         s = self.settings
@@ -311,6 +332,11 @@ class Retriever:
 def _within(documents: tuple[str, ...] | list[str], allowed: list[str] | None) -> list[str]:
     """``documents`` that the request's filters allow."""
     return [d for d in documents if allowed is None or d in allowed]
+
+
+def _side_of(document_id: str, sides: tuple[Side, ...]) -> int:
+    """The index of the first side holding ``document_id`` (-1: none)."""
+    return next((i for i, side in enumerate(sides) if document_id in side.document_ids), -1)
 
 
 def _meta_values(value: Any) -> set[str]:
