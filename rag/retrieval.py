@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 
 from .config import RetrievalSettings
+from .definitions import DefinitionMap
 from .embedding import Embedder
 from .errors import InvalidInput, storage_failure
 from .steering import SectionMap, Side, Steer
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
-from .terms import asks_about_requirements, lexical_terms
+from .terms import asks_about_requirements, asks_for_definition, lexical_terms
 from .types import Passage
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Retriever:
         self.settings = settings
         self.executor = executor
         self.sections = SectionMap(store)
+        self.definitions = DefinitionMap(store)
         self._texts: dict[tuple[str, str], str] = {}
         self._texts_lock = threading.Lock()
 
@@ -114,17 +116,24 @@ class Retriever:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)
+        definitions = mode == "hybrid" and self.settings.definitions_first
+        defining = definitions and asks_for_definition(query)
         if steer is None or not steer.active:
-            return self._fuse(query, allowed, mode, embed)
+            ranked, vector = self._fuse(query, allowed, mode, embed)
+            return (self._definitions_first(query, ranked, allowed) if defining else ranked), vector
         within = steer.query or query
         if steer.sides:
-            ranked, vector = self._sides(within, allowed, mode, embed, steer)
+            ranked, vector = self._sides(within, allowed, mode, embed, steer, query if definitions else None)
         elif steer.only:
             ranked, vector = self._fuse(within, _within(steer.only, allowed), mode, embed)
+            if defining:
+                ranked = self._definitions_first(query, ranked, _within(steer.only, allowed))
         else:
             ranked, vector = self._fuse(query, allowed, mode, embed)
             if steer.boost:
                 ranked = self._boosted(query, ranked, _within(steer.boost, allowed), mode, vector)
+            if defining:
+                ranked = self._definitions_first(query, ranked, allowed)
         if steer.provisions:
             ranked = self._provisions_first(ranked, steer, allowed)
         return ranked, vector
@@ -173,16 +182,27 @@ class Retriever:
         return sorted(out, key=lambda r: r.score, reverse=True)
 
     def _sides(
-        self, query: str, allowed: list[str] | None, mode: str, embed: Callable[[str], np.ndarray] | None, steer: Steer
+        self,
+        query: str,
+        allowed: list[str] | None,
+        mode: str,
+        embed: Callable[[str], np.ndarray] | None,
+        steer: Steer,
+        defining: str | None = None,
     ) -> tuple[list[Ranked], np.ndarray | None]:
         """Each side of a comparison searched apart, then taken in turn: the first of each
-        side, the second of each side..."""
+        side, the second of each side... ``defining``: the question, whose terms a side defines
+        are what the sides are compared on ("the AI Act's general-purpose AI model and SB 53's
+        foundation model"): each side's definition of such a term comes first."""
         vector = None
         if mode in ("hybrid", "dense"):
             vector = (embed or self.embedder.embed_query)(query)
         lists = []
         for side in steer.sides:
-            own, _ = self._fuse(query, _within(side.document_ids, allowed), mode, vector=vector)
+            members = _within(side.document_ids, allowed)
+            own, _ = self._fuse(query, members, mode, vector=vector)
+            if defining is not None:
+                own = self._definitions_first(defining, own, members)
             lists.append(own)
         seen: set[str] = set()
         merged: list[Ranked] = []
@@ -192,6 +212,19 @@ class Retriever:
                     seen.add(own[rank].chunk_id)
                     merged.append(own[rank])
         return merged, vector
+
+    def _definitions_first(self, question: str, ranked: list[Ranked], documents: list[str] | None) -> list[Ranked]:
+        """The chunks defining the term ``question`` asks about (in ``documents``; None: all) ahead
+        of the rest."""
+        if documents is not None and not documents:
+            return ranked
+        first = self.definitions.defining(question, documents)
+        if not first:
+            return ranked
+        top = max((r.score for r in ranked), default=1.0) or 1.0
+        n = len(first)
+        raised = [Ranked(chunk_id, 2 * top + (n - i) / n * top) for i, chunk_id in enumerate(first)]
+        return raised + [r for r in ranked if r.chunk_id not in set(first)]
 
     def _provisions_first(self, ranked: list[Ranked], steer: Steer, allowed: list[str] | None) -> list[Ranked]:
         """The chunks of each cited provision ahead of everything else, in their own fused order
