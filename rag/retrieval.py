@@ -295,7 +295,7 @@ class Retriever:
         if len(sides) < 2:
             return [self._passage(g) for g in self._groups(scored, top_k)], chunks
         shares = [self._groups([t for t in scored if _side_of(t[2].document_id, sides) == i], top_k)
-                  for i in range(len(sides))]
+                  for i in [*range(len(sides)), -1]]  # -1: chunks of no side (a provision cited elsewhere)
         taken: list[dict] = []
         for rank in range(top_k):  # each round: the sides' passages of that rank, the strongest first
             taken += sorted((own[rank] for own in shares if rank < len(own)), key=lambda g: -g["score"])

@@ -13,7 +13,10 @@ measures"), numbers in its title ("Executive Order 14110", "EO 14110",
 law", "China's interim measures"). A name that looks like an instrument
 ("South Korea's AI Basic Act") but matches no stored document is reported in
 ``unknown_instruments``, and a jurisdiction no stored document belongs to in
-``unknown_jurisdictions``.
+``unknown_jurisdictions``. Instruments described rather than named ("the December
+2025 executive order", "NIST", "state laws") are read by ``rag.descriptions``: one
+that fits is added to ``documents`` (and listed in ``described``), several that fit
+together are a family (``families``).
 """
 
 from __future__ import annotations
