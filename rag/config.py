@@ -90,6 +90,12 @@ class RetrievalSettings(_Group):
         default=6, ge=1, le=50,
         description="Chunks of a cited provision ('Article 50') put first: an article is seldom longer.",
     )
+    definitions_first: bool = Field(
+        default=True,
+        description="Put first the chunk defining the term a question asks to have defined ('How does the AI Act "
+                    "define an AI system?'), and in a comparison each side's definition of a term the question uses: "
+                    "a definition is worded unlike the question.",
+    )
     section_gap: int = Field(
         default=1, ge=0, le=5,
         description="Chunks a passage may skip to take in another piece of its section (0: adjacent pieces only); "

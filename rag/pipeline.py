@@ -241,7 +241,8 @@ class Pipeline:
         resolved = resolve_status_filters(filters, statuses)
         steer = self.steer(query, facts.lexicon.understand(query), facts, resolved) if mode == "hybrid" else None
         ranked, _ = self.retriever.rank(query, resolved, mode, steer=steer)
-        passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False)
+        passages, _ = self.retriever.passages(query, ranked, top_k, policy_aware=mode == "hybrid", with_vectors=False,
+                                              sides=steer.sides if steer is not None else ())
         return with_status(passages, statuses)
 
     def steer(self, question: str, understood: Understood, facts: Facts, filters: dict | None) -> Steer | None:
@@ -295,7 +296,7 @@ class Pipeline:
         resolved = resolve_status_filters(filters, facts.statuses)
         steer = self.steer(question, understood, facts, resolved) if self.settings.retrieval.steer_answers else None
         ranked, vector = self.retriever.rank(question, resolved, embed=embed, steer=steer)
-        passages, chunks = self.retriever.passages(question, ranked, top_k)
+        passages, chunks = self.retriever.passages(question, ranked, top_k, sides=steer.sides if steer is not None else ())
         passages = with_status(passages, facts.statuses)
         assert vector is not None  # hybrid ranking always embeds the question
         timings["embed_ms"] = round(sum(embed_ms), 2)

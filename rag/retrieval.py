@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 
 from .config import RetrievalSettings
+from .definitions import DefinitionMap
 from .embedding import Embedder
 from .errors import InvalidInput, storage_failure
-from .steering import SectionMap, Steer
+from .steering import SectionMap, Side, Steer
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
-from .terms import asks_about_requirements, query_terms
+from .terms import asks_about_requirements, asks_for_definition, lexical_terms
 from .types import Passage
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Retriever:
         self.settings = settings
         self.executor = executor
         self.sections = SectionMap(store)
+        self.definitions = DefinitionMap(store)
         self._texts: dict[tuple[str, str], str] = {}
         self._texts_lock = threading.Lock()
 
@@ -114,17 +116,24 @@ class Retriever:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         allowed = self.allowed_documents(filters)
+        definitions = mode == "hybrid" and self.settings.definitions_first
+        defining = definitions and asks_for_definition(query)
         if steer is None or not steer.active:
-            return self._fuse(query, allowed, mode, embed)
+            ranked, vector = self._fuse(query, allowed, mode, embed)
+            return (self._definitions_first(query, ranked, allowed) if defining else ranked), vector
         within = steer.query or query
         if steer.sides:
-            ranked, vector = self._sides(within, allowed, mode, embed, steer)
+            ranked, vector = self._sides(within, allowed, mode, embed, steer, query if definitions else None)
         elif steer.only:
             ranked, vector = self._fuse(within, _within(steer.only, allowed), mode, embed)
+            if defining:
+                ranked = self._definitions_first(query, ranked, _within(steer.only, allowed))
         else:
             ranked, vector = self._fuse(query, allowed, mode, embed)
             if steer.boost:
                 ranked = self._boosted(query, ranked, _within(steer.boost, allowed), mode, vector)
+            if defining:
+                ranked = self._definitions_first(query, ranked, allowed)
         if steer.provisions:
             ranked = self._provisions_first(ranked, steer, allowed)
         return ranked, vector
@@ -142,7 +151,7 @@ class Retriever:
         lexical = None
         if mode in ("hybrid", "bm25"):
             lexical = self.executor.submit(
-                self.store.lexical_search, query_terms(query), candidates, allowed, self._bm25_weights()
+                self.store.lexical_search, lexical_terms(query), candidates, allowed, self._bm25_weights()
             )
         fused: dict[str, Ranked] = {}
         if mode in ("hybrid", "dense"):
@@ -173,16 +182,27 @@ class Retriever:
         return sorted(out, key=lambda r: r.score, reverse=True)
 
     def _sides(
-        self, query: str, allowed: list[str] | None, mode: str, embed: Callable[[str], np.ndarray] | None, steer: Steer
+        self,
+        query: str,
+        allowed: list[str] | None,
+        mode: str,
+        embed: Callable[[str], np.ndarray] | None,
+        steer: Steer,
+        defining: str | None = None,
     ) -> tuple[list[Ranked], np.ndarray | None]:
         """Each side of a comparison searched apart, then taken in turn: the first of each
-        side, the second of each side..."""
+        side, the second of each side... ``defining``: the question, whose terms a side defines
+        are what the sides are compared on ("the AI Act's general-purpose AI model and SB 53's
+        foundation model"): each side's definition of such a term comes first."""
         vector = None
         if mode in ("hybrid", "dense"):
             vector = (embed or self.embedder.embed_query)(query)
         lists = []
         for side in steer.sides:
-            own, _ = self._fuse(query, _within(side.document_ids, allowed), mode, vector=vector)
+            members = _within(side.document_ids, allowed)
+            own, _ = self._fuse(query, members, mode, vector=vector)
+            if defining is not None:
+                own = self._definitions_first(defining, own, members)
             lists.append(own)
         seen: set[str] = set()
         merged: list[Ranked] = []
@@ -191,8 +211,20 @@ class Retriever:
                 if rank < len(own) and own[rank].chunk_id not in seen:
                     seen.add(own[rank].chunk_id)
                     merged.append(own[rank])
-        top = len(merged)
-        return [Ranked(r.chunk_id, (top - i) / top) for i, r in enumerate(merged)], vector
+        return merged, vector
+
+    def _definitions_first(self, question: str, ranked: list[Ranked], documents: list[str] | None) -> list[Ranked]:
+        """The chunks defining the term ``question`` asks about (in ``documents``; None: all) ahead
+        of the rest."""
+        if documents is not None and not documents:
+            return ranked
+        first = self.definitions.defining(question, documents)
+        if not first:
+            return ranked
+        top = max((r.score for r in ranked), default=1.0) or 1.0
+        n = len(first)
+        raised = [Ranked(chunk_id, 2 * top + (n - i) / n * top) for i, chunk_id in enumerate(first)]
+        return raised + [r for r in ranked if r.chunk_id not in set(first)]
 
     def _provisions_first(self, ranked: list[Ranked], steer: Steer, allowed: list[str] | None) -> list[Ranked]:
         """The chunks of each cited provision ahead of everything else, in their own fused order
@@ -236,10 +268,18 @@ class Retriever:
             return []
 
     def passages(
-        self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True
+        self,
+        query: str,
+        ranked: list[Ranked],
+        top_k: int,
+        policy_aware: bool = True,
+        with_vectors: bool = True,
+        sides: tuple[Side, ...] = (),
     ) -> tuple[list[Passage], dict[str, StoredChunk]]:
         """Turn ranked chunks into at most ``top_k`` passages, one per section run
-        (``with_vectors``: also load the sentence vectors an answer needs)."""
+        (``with_vectors``: also load the sentence vectors an answer needs). With the ``sides`` of a
+        comparison, each side's passages are formed apart and taken in turn, so that no side loses
+        its share of the ``top_k`` to another side's longer sections or operative provisions."""
         chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
@@ -252,6 +292,21 @@ class Retriever:
                 score *= self._kind_factor(chunk.kind)
             scored.append((score, r, chunk))
         scored.sort(key=lambda t: t[0], reverse=True)
+        if len(sides) < 2:
+            return [self._passage(g) for g in self._groups(scored, top_k)], chunks
+        shares = [self._groups([t for t in scored if _side_of(t[2].document_id, sides) == i], top_k)
+                  for i in [*range(len(sides)), -1]]  # -1: chunks of no side (a provision cited elsewhere)
+        taken: list[dict] = []
+        for rank in range(top_k):  # each round: the sides' passages of that rank, the strongest first
+            taken += sorted((own[rank] for own in shares if rank < len(own)), key=lambda g: -g["score"])
+        taken = taken[:top_k]
+        n = len(taken)
+        for i, group in enumerate(taken):  # the order taken, as scores
+            group["score"] = (n - i) / n
+        return [self._passage(g) for g in taken], chunks
+
+    def _groups(self, scored: list[tuple[float, Ranked, StoredChunk]], top_k: int) -> list[dict]:
+        """At most ``top_k`` passages (as groups of chunks) from scored chunks, best first."""
         groups: list[dict] = []
         for score, r, chunk in scored:
             home = next((g for g in groups if _same_section(g, chunk)), None)
@@ -263,8 +318,7 @@ class Retriever:
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
             # else: another piece of a section already shown: collapsed into it
-        passages = [self._passage(g) for g in groups]
-        return passages, chunks
+        return groups
 
     def _bm25_weights(self) -> tuple[float, float, float]:
         s = self.settings
@@ -311,6 +365,11 @@ class Retriever:
 def _within(documents: tuple[str, ...] | list[str], allowed: list[str] | None) -> list[str]:
     """``documents`` that the request's filters allow."""
     return [d for d in documents if allowed is None or d in allowed]
+
+
+def _side_of(document_id: str, sides: tuple[Side, ...]) -> int:
+    """The index of the first side holding ``document_id`` (-1: none)."""
+    return next((i for i, side in enumerate(sides) if document_id in side.document_ids), -1)
 
 
 def _meta_values(value: Any) -> set[str]:

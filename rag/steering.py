@@ -34,7 +34,9 @@ _COMPARE = re.compile(
 )
 # Jurisdictions named loosely ("global", "international", "federal") do not make a side of their own.
 _LOOSE_NAMES = frozenset({"international", "global", "federal", "american", "european", "europe", "washington"})
-_JOINED = re.compile(r"^\s*(?:,|and|or|&|vs\.?|versus|,\s*and|,\s*or)\s*(?:the\s+)?$")
+_JOINED = re.compile(
+    r"^\s*(?:,|and|or|&|vs\.?|versus|,\s*and|,\s*or)\s*(?:(?:for|in|under|of|by|from|with|to)\s+)?(?:the\s+)?$"
+)
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ def plan(
 def without_names(question: str, understood: Understood) -> str:
     """``question`` without the instrument and jurisdiction names it uses: a search already held
     within the named documents finds only noise in them ("Colorado's", "the EU AI Act")."""
-    names = [re.escape(n) for _, n in understood.documents]
+    names = [re.escape(n) for _, n in understood.documents] + [re.escape(n) for n, _ in understood.families]
     for code in understood.jurisdictions:
         names += [re.escape(n) for n in JURISDICTION_NAMES.get(code, ()) if len(n) > 3 or n in ("eu", "us", "uk")]
     if not names:
@@ -214,7 +216,7 @@ def _confident(understood: Understood, question: str, document_id: str, jurisdic
     """Whether the question is about ``document_id`` alone: it is named by a proper name (a capital
     letter or a number in the words used) and no other jurisdiction comes up."""
     name = next((n for d, n in understood.documents if d == document_id), "")
-    if not re.search(r"[A-Z0-9]", name) or understood.unknown_instruments:
+    if not re.search(r"[A-Z0-9]", name) or understood.unknown_instruments or document_id in understood.described:
         return False
     own = jurisdictions.get(document_id, "")
     others = [j for j in understood.jurisdictions if j != own and _PARENT_OF.get(own) != j and j != "international"]
@@ -232,9 +234,15 @@ def _sides(
     titles: dict[str, str],
     keep: set[str],
 ) -> tuple[Side, ...]:
-    """The instruments or jurisdictions a comparison sets side by side (() when it is no comparison)."""
+    """The instruments, families of instruments ("US executive orders", "NIST") or jurisdictions a
+    comparison sets side by side (() when it is no comparison). A family leaves out the members
+    that are a side of their own ("the NIST RMF and NIST's other guidance")."""
     sides = [Side(_short(titles[d]), (d,)) for d in named]
-    covered = {jurisdictions.get(d, "") for d in named}
+    for words, members in understood.families:
+        rest = tuple(d for d in members if d in keep and d not in named)
+        if rest and not any(set(rest) <= set(side.document_ids) for side in sides):
+            sides.append(Side(words, rest))
+    covered = {jurisdictions.get(d, "") for side in sides for d in side.document_ids}
     places = _side_jurisdictions(question, understood)
     if not (len(named) >= 2 or _comparing(question, understood)):
         return ()
@@ -269,7 +277,7 @@ def _joined(question: str, understood: Understood) -> bool:
     """Two named things joined by "and", "or" or a comma ("China and Colorado", "the US and EU")."""
     text = normalize(question)
     spans = []
-    for _, name in understood.documents:
+    for name in [n for _, n in understood.documents] + [n for n, _ in understood.families]:
         at = text.find(normalize(name))
         if at >= 0:
             spans.append((at, at + len(name)))
@@ -300,10 +308,15 @@ def _holder(
 
 
 def _short(title: str) -> str:
+    """A title's short form: its name in brackets, or the part before a colon unless that
+    part only says what kind of text it is ("Executive Order: Preventing Woke AI...")."""
     inner = re.search(r"\(([^()]{3,60})\)\s*$", title)
     if inner and not inner.group(1).lower().startswith("english"):
         return inner.group(1)
-    return re.split(r":\s+", title)[0]
+    head, _, rest = title.partition(": ")
+    if rest and len(head.split()) <= 2 and not re.search(r"\d", head):
+        return rest
+    return head
 
 
 def _place_name(code: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["query_terms", "base_form", "asks_about_requirements"]
+__all__ = ["query_terms", "lexical_terms", "base_form", "asks_about_requirements", "asks_for_definition"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
@@ -44,3 +44,24 @@ _REQUIREMENT = re.compile(
 def asks_about_requirements(question: str) -> bool:
     """The question asks what a text requires, allows or defines."""
     return bool(_REQUIREMENT.search(question))
+
+
+_DEFINITION = re.compile(
+    r"\b(?:defin\w*|who (?:is|are|counts as) (?:an?|the)\b|what (?:is|are) (?:an?|the)\b.{0,40}\bmean|what counts as|"
+    r"meaning of|mean by)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_definition(question: str) -> bool:
+    """The question asks how a text defines a term ("define", "who is a deployer", "what counts as")."""
+    return bool(_DEFINITION.search(question))
+
+
+def lexical_terms(question: str) -> list[str]:
+    """The words the lexical index is asked for: the question's content words and, when it asks for
+    a definition, "definition" (the index holds "definition of <term>" beside each definition)."""
+    terms = query_terms(question)
+    if asks_for_definition(question) and "definition" not in terms:
+        terms.append("definition")
+    return terms

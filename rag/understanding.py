@@ -13,7 +13,10 @@ measures"), numbers in its title ("Executive Order 14110", "EO 14110",
 law", "China's interim measures"). A name that looks like an instrument
 ("South Korea's AI Basic Act") but matches no stored document is reported in
 ``unknown_instruments``, and a jurisdiction no stored document belongs to in
-``unknown_jurisdictions``.
+``unknown_jurisdictions``. Instruments described rather than named ("the December
+2025 executive order", "NIST", "state laws") are read by ``rag.descriptions``: one
+that fits is added to ``documents`` (and listed in ``described``), several that fit
+together are a family (``families``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from .descriptions import Descriptions
 
 # Jurisdiction codes and the words that name them in a question.
 JURISDICTION_NAMES: dict[str, tuple[str, ...]] = {
@@ -160,6 +165,9 @@ class Understood:
     unknown_instruments: list[str] = field(default_factory=list)  # named, but not in the corpus
     unknown_jurisdictions: list[str] = field(default_factory=list)  # named, but no document belongs to them
     subject_jurisdictions: list[str] = field(default_factory=list)  # whose own rules the question asks about
+    families: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (the words used, the documents
+    # they describe together: "US executive orders", "NIST")
+    described: list[str] = field(default_factory=list)  # documents found by a description, not by a name
 
     @property
     def document_ids(self) -> list[str]:
@@ -195,10 +203,17 @@ class _Entry:
 class Lexicon:
     """The names of the stored documents; build once per set of documents."""
 
-    def __init__(self, entries: list[_Entry], titles: dict[str, str], jurisdictions: dict[str, str]):
+    def __init__(
+        self,
+        entries: list[_Entry],
+        titles: dict[str, str],
+        jurisdictions: dict[str, str],
+        descriptions: Descriptions | None = None,
+    ):
         self.entries = sorted(entries, key=lambda e: -len(e.name))
         self.titles = titles
         self.jurisdictions = jurisdictions  # document id -> jurisdiction code
+        self.descriptions = descriptions or Descriptions([], {})
         self._patterns = [(e, re.compile(rf"(?<![\w/-]){re.escape(e.name)}(?![\w/-]|'s\b)")) for e in self.entries]
         self._patterns += [
             (e, re.compile(rf"(?<![\w/-]){re.escape(e.name)}'s\b")) for e in self.entries
@@ -226,7 +241,8 @@ class Lexicon:
             names[doc_id] |= {p for p in pairs[doc_id] if pair_owners[p] == 1}
         owners: Counter[str] = Counter(n for ns in names.values() for n in ns)
         entries = [_Entry(doc_id, n) for doc_id, ns in names.items() for n in ns if owners[n] == 1 and len(n) >= 2]
-        return cls(entries, titles, jurisdictions)
+        places = {name: code for code, ns in JURISDICTION_NAMES.items() for name in ns}
+        return cls(entries, titles, jurisdictions, Descriptions.build(docs, places))
 
     def understand(self, question: str) -> Understood:
         text = normalize(question)
@@ -240,6 +256,17 @@ class Lexicon:
                 if any(d == entry.document_id for d, _ in out.documents):
                     continue
                 out.documents.append((entry.document_id, question_span(question, text, match.start(), match.end())))
+        described = sorted(self.descriptions.find(text, taken), key=lambda f: f.kind is None)  # publishers last
+        for found in described:  # "the December 2025 executive order", "NIST"
+            taken.append((found.start, found.end))
+            name = question_span(question, text, found.start, found.end)
+            if found.kind is None and any(d in found.document_ids for d, _ in out.documents):
+                continue  # "NIST" beside the NIST document named: its publisher, not another side
+            if len(found.document_ids) > 1:
+                out.families.append((name, found.document_ids))
+            elif not any(d == found.document_ids[0] for d, _ in out.documents):
+                out.documents.append((found.document_ids[0], name))
+                out.described.append(found.document_ids[0])
         out.documents.sort(key=lambda d: text.find(normalize(d[1])))
         out.jurisdictions = _jurisdictions(question)
         stored = set(self.jurisdictions.values())
