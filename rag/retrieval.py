@@ -238,8 +238,12 @@ class Retriever:
     def passages(
         self, query: str, ranked: list[Ranked], top_k: int, policy_aware: bool = True, with_vectors: bool = True
     ) -> tuple[list[Passage], dict[str, StoredChunk]]:
-        """Turn ranked chunks into at most ``top_k`` passages, one per section run
-        (``with_vectors``: also load the sentence vectors an answer needs)."""
+        """Turn ranked chunks into at most ``top_k`` passages, one per run of a section's chunks
+        (``with_vectors``: also load the sentence vectors an answer needs).
+
+        A chunk near a passage of its section joins it; one too far to join starts a passage
+        of its own, up to ``section_passages`` for one section (a long article or a list of
+        many items holds answers to different questions in pieces far apart)."""
         chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
@@ -252,17 +256,19 @@ class Retriever:
                 score *= self._kind_factor(chunk.kind)
             scored.append((score, r, chunk))
         scored.sort(key=lambda t: t[0], reverse=True)
+        gap, per_section = self.settings.section_gap, self.settings.section_passages
         groups: list[dict] = []
         for score, r, chunk in scored:
-            home = next((g for g in groups if _same_section(g, chunk)), None)
-            if home is None:
-                if len(groups) >= top_k:
-                    continue
-                groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
-            elif _joins(home["chunks"], chunk, self.settings.section_gap):
+            kin = [g for g in groups if _same_section(g, chunk)]
+            if any(_inside(g["chunks"], chunk) for g in kin):
+                continue  # already shown: a passage shows the text from its first chunk to its last
+            home = next((g for g in kin if _joins(g["chunks"], chunk, gap)), None)
+            if home is not None:
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
-            # else: another piece of a section already shown: collapsed into it
+            elif len(groups) < top_k and len(kin) < per_section:
+                groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
+            # else: the passages are full, or its section has given all it may
         passages = [self._passage(g) for g in groups]
         return passages, chunks
 
@@ -329,6 +335,11 @@ def _joins(members: list[StoredChunk], chunk: StoredChunk, gap: int) -> bool:
     near = any(0 < abs(o - chunk.ordinal) <= gap + 1 for o in ordinals)
     span = max([*ordinals, chunk.ordinal]) - min([*ordinals, chunk.ordinal]) + 1
     return near and len(members) < 3 and span <= 3 + gap
+
+
+def _inside(members: list[StoredChunk], chunk: StoredChunk) -> bool:
+    """Whether ``chunk`` lies between a passage's first and last chunk (so its text is shown)."""
+    return min(c.ordinal for c in members) < chunk.ordinal < max(c.ordinal for c in members)
 
 
 def _same_section(group: dict, chunk: StoredChunk) -> bool:
