@@ -1,6 +1,7 @@
 """Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by
 reciprocal rank, nudged toward operative provisions for questions about what a
-text requires, then merged so one section is shown once."""
+text requires, then merged into passages: the nearby pieces of a section are shown
+together, its far pieces apart, and no text twice."""
 
 from __future__ import annotations
 
