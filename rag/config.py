@@ -58,8 +58,9 @@ class RetrievalSettings(_Group):
 
     candidates: int = Field(default=40, ge=5, le=500, description="Candidates taken from each index before fusion.")
     rrf_k: int = Field(
-        default=60, ge=1, le=1000,
-        description="Reciprocal-rank-fusion constant: larger values flatten the gap between the first ranks of each index.",
+        default=5, ge=1, le=1000,
+        description="Reciprocal-rank-fusion constant: larger values flatten the gap between the first ranks of each index "
+                    "(small: a chunk first in one index outranks one middling in both).",
     )
     operative_boost: float = Field(
         default=1.3, ge=0.0, le=10.0,
@@ -97,9 +98,13 @@ class RetrievalSettings(_Group):
                     "a definition is worded unlike the question.",
     )
     section_gap: int = Field(
-        default=1, ge=0, le=5,
-        description="Chunks a passage may skip to take in another piece of its section (0: adjacent pieces only); "
-                    "a piece further away is left out, as the section is shown once.",
+        default=2, ge=0, le=5,
+        description="Chunks a passage may skip to take in another piece of its section (0: adjacent pieces only).",
+    )
+    section_passages: int = Field(
+        default=3, ge=1, le=20,
+        description="Most passages one section may give: a piece too far from the section's passage to join it is "
+                    "shown on its own, up to this many (1: a section is shown once, further pieces left out).",
     )
     bm25_text_weight: float = Field(default=1.0, ge=0.0, description="BM25 weight of a chunk's own text.")
     bm25_section_weight: float = Field(

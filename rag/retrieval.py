@@ -1,6 +1,7 @@
 """Hybrid search: dense (Chroma) and BM25 (SQLite FTS5) candidates, fused by
 reciprocal rank, nudged toward operative provisions for questions about what a
-text requires, then merged so one section is shown once."""
+text requires, then merged into passages: the nearby pieces of a section are shown
+together, its far pieces apart, and no text twice."""
 
 from __future__ import annotations
 
@@ -276,10 +277,14 @@ class Retriever:
         with_vectors: bool = True,
         sides: tuple[Side, ...] = (),
     ) -> tuple[list[Passage], dict[str, StoredChunk]]:
-        """Turn ranked chunks into at most ``top_k`` passages, one per section run
-        (``with_vectors``: also load the sentence vectors an answer needs). With the ``sides`` of a
-        comparison, each side's passages are formed apart and taken in turn, so that no side loses
-        its share of the ``top_k`` to another side's longer sections or operative provisions."""
+        """Turn ranked chunks into at most ``top_k`` passages, one per run of a section's chunks
+        (``with_vectors``: also load the sentence vectors an answer needs).
+
+        A chunk near a passage of its section joins it; one too far to join starts a passage
+        of its own, up to ``section_passages`` for one section (a long article or a list of
+        many items holds answers to different questions in pieces far apart). With the ``sides``
+        of a comparison, each side's passages are formed apart and taken in turn, so that no side
+        loses its share of the ``top_k`` to another side's longer sections or operative provisions."""
         chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
@@ -307,17 +312,19 @@ class Retriever:
 
     def _groups(self, scored: list[tuple[float, Ranked, StoredChunk]], top_k: int) -> list[dict]:
         """At most ``top_k`` passages (as groups of chunks) from scored chunks, best first."""
+        gap, per_section = self.settings.section_gap, self.settings.section_passages
         groups: list[dict] = []
         for score, r, chunk in scored:
-            home = next((g for g in groups if _same_section(g, chunk)), None)
-            if home is None:
-                if len(groups) >= top_k:
-                    continue
-                groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
-            elif _joins(home["chunks"], chunk, self.settings.section_gap):
+            kin = [g for g in groups if _same_section(g, chunk)]
+            if any(_inside(g["chunks"], chunk) for g in kin):
+                continue  # already shown: a passage shows the text from its first chunk to its last
+            home = next((g for g in kin if _joins(g["chunks"], chunk, gap)), None)
+            if home is not None:
                 home["chunks"].append(chunk)
                 home["ranked"].append(r)
-            # else: another piece of a section already shown: collapsed into it
+            elif len(groups) < top_k and len(kin) < per_section:
+                groups.append({"chunks": [chunk], "score": score, "ranked": [r]})
+            # else: the passages are full, or its section has given all it may
         return groups
 
     def _bm25_weights(self) -> tuple[float, float, float]:
@@ -388,6 +395,11 @@ def _joins(members: list[StoredChunk], chunk: StoredChunk, gap: int) -> bool:
     near = any(0 < abs(o - chunk.ordinal) <= gap + 1 for o in ordinals)
     span = max([*ordinals, chunk.ordinal]) - min([*ordinals, chunk.ordinal]) + 1
     return near and len(members) < 3 and span <= 3 + gap
+
+
+def _inside(members: list[StoredChunk], chunk: StoredChunk) -> bool:
+    """Whether ``chunk`` lies between a passage's first and last chunk (so its text is shown)."""
+    return min(c.ordinal for c in members) < chunk.ordinal < max(c.ordinal for c in members)
 
 
 def _same_section(group: dict, chunk: StoredChunk) -> bool:
