@@ -27,7 +27,7 @@ from .abstention import (
 )
 from .answering.direct import asked_kind, direct_answer
 from .status import Facts
-from .status_answers import Cited, asks_about_status, status_answer, withdrawal_notes
+from .status_answers import Cited, answers_status, asks_about_status, status_answer, withdrawal_notes
 from .store.documents import DocumentStore
 from .types import Answer, Citation, Passage
 from .understanding import Understood
@@ -54,7 +54,7 @@ class Grounding:
         dates, or a refusal for an instrument, jurisdiction or provision the corpus does not hold."""
         kind = asks_about_status(question)
         named = [self.facts.statuses[d] for d in understood.document_ids if d in self.facts.statuses]
-        if kind is not None and named and (kind == "status" or any(d.applications or d.withdrawn for d in named)):
+        if kind is not None and answers_status(kind, named):
             cited = self._cited([], [])
             status_answer(kind, named, cited)
             answer = _answer(question, passages, cited.parts, cited.citations)

@@ -54,6 +54,7 @@ from .indexing import Indexer, IngestReport
 from .loading import Limits
 from .retrieval import Retriever
 from .status import DocumentStatus, Facts, StatusBook, resolve_status_filters
+from .status_answers import asks_about_status, status_evidence
 from .steering import Steer, plan
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
@@ -251,8 +252,10 @@ class Pipeline:
             return None
         documents = {d: {**meta, "title": facts.titles.get(d, d)} for d, meta in self.store.metadata_index()}
         allowed = self.retriever.allowed_documents(filters)
+        named = [facts.statuses[d] for d in understood.document_ids if d in facts.statuses]
+        spans = [(e.document_id, e.start, e.end) for e in status_evidence(asks_about_status(question), named)]
         return plan(understood, question, documents, self.retriever.sections, allowed,
-                    filter_one=self.settings.retrieval.one_instrument_filter)
+                    filter_one=self.settings.retrieval.one_instrument_filter, spans=spans)
 
     def answer_mode(self, mode: str | None) -> Answerer:
         """The answerer ``mode`` names (None: ``settings.answering.mode``; auto: generative when a

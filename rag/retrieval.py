@@ -135,7 +135,7 @@ class Retriever:
                 ranked = self._boosted(query, ranked, _within(steer.boost, allowed), mode, vector)
             if defining:
                 ranked = self._definitions_first(query, ranked, allowed)
-        if steer.provisions:
+        if steer.provisions or steer.spans:
             ranked = self._provisions_first(ranked, steer, allowed)
         return ranked, vector
 
@@ -228,14 +228,18 @@ class Retriever:
         return raised + [r for r in ranked if r.chunk_id not in set(first)]
 
     def _provisions_first(self, ranked: list[Ranked], steer: Steer, allowed: list[str] | None) -> list[Ranked]:
-        """The chunks of each cited provision ahead of everything else, in their own fused order
-        (the paragraph the question cites first), then the rest."""
-        if not steer.provisions:
+        """The chunks holding the steer's spans (the sentences a status answer quotes), then those
+        of each cited provision, in their own fused order (the paragraph the question cites first),
+        ahead of everything else, then the rest."""
+        if not (steer.provisions or steer.spans):
             return ranked
         scores = {r.chunk_id: r.score for r in ranked}
         top = max(scores.values(), default=1.0) or 1.0
         first: list[Ranked] = []
-        share = max(2, self.settings.provision_chunks // len(steer.provisions))  # "Articles 5 and 6": both shown
+        for document_id, start, end in steer.spans:
+            if allowed is None or document_id in allowed:
+                first.extend(Ranked(chunk_id, 0.0) for chunk_id in self.store.chunks_at(document_id, start, end))
+        share = max(2, self.settings.provision_chunks // max(1, len(steer.provisions)))  # "Articles 5 and 6": both shown
         for document_id, provision in steer.provisions:
             if allowed is not None and document_id not in allowed:
                 continue

@@ -31,7 +31,8 @@ _STATUS_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _TIMING_QUESTION = re.compile(
-    r"\b(?:when|from\s+when|since\s+when|what\s+date|which\s+date|by\s+when)\b.*\b(?:apply|applies|applicable|"
+    r"^\s*(?:is|are|was|were|do|does|has|have)\b.*\b(?:already|yet)\s+(?:applicable|apply|applies|in\s+effect|effective)\b|"
+    r"\b(?:when|from\s+when|since\s+when|what\s+date|which\s+date|by\s+when)\b.*\b(?:apply|applies|applying|applicable|"
     r"take\s+effect|took\s+effect|come\s+into\s+(?:force|effect)|came\s+into\s+(?:force|effect)|enter\s+into\s+force|"
     r"entered\s+into\s+force|effective|start\s+to\s+apply|begin\s+to\s+apply|in\s+force|kick\s+in)\b",
     re.IGNORECASE,
@@ -68,21 +69,40 @@ class Cited:
         self.parts.append(f"{lead}{display_quote(evidence.quote)} [{n}]")
 
 
+def answers_status(kind: str | None, documents: list[DocumentStatus]) -> bool:
+    """Whether a question of ``kind`` (see ``asks_about_status``) naming ``documents`` is answered
+    from their status and dates: any status question, a timing question when a date is known."""
+    return kind is not None and bool(documents) and (
+        kind == "status" or any(d.applications or d.withdrawn for d in documents))
+
+
+def _evidence_of(doc: DocumentStatus) -> list[Evidence]:
+    """The sentences a status answer about ``doc`` quotes: the revoking ones, else its dates."""
+    if doc.status in (REVOKED, SUPERSEDED):
+        return list(doc.evidence[:2])
+    dated = sorted(doc.applications, key=lambda a: (a.scope is not None, a.date))
+    return [a.evidence for a in dated[:5]]
+
+
+def status_evidence(kind: str | None, documents: list[DocumentStatus]) -> list[Evidence]:
+    """The sentences the status answer to a question of ``kind`` about ``documents`` cites
+    ([] when the question is not answered that way): the passages to show with it."""
+    if not answers_status(kind, documents):
+        return []
+    return [evidence for doc in documents for evidence in _evidence_of(doc)]
+
+
 def status_answer(kind: str, documents: list[DocumentStatus], cited: Cited) -> None:
     """Fill ``cited`` with the answer about ``documents``' status ("status") or dates ("timing")."""
     for doc in documents:
         if doc.status in (REVOKED, SUPERSEDED):
             cited.parts.append(_withdrawn_sentence(doc))
-            for evidence in doc.evidence[:2]:
-                cited.cite(evidence)
-            continue
-        dated = sorted(doc.applications, key=lambda a: (a.scope is not None, a.date))
-        if kind == "status":
+        elif kind == "status":
             cited.parts.append(_current_sentence(doc))
-        elif not dated:
+        elif not doc.applications:
             cited.parts.append(_undated_sentence(doc))
-        for application in dated[:5]:
-            cited.cite(application.evidence)
+        for evidence in _evidence_of(doc):
+            cited.cite(evidence)
 
 
 def _withdrawn_sentence(doc: DocumentStatus) -> str:

@@ -53,13 +53,14 @@ class Steer:
     boost: tuple[str, ...] = ()
     sides: tuple[Side, ...] = ()
     provisions: tuple[tuple[str, Provision], ...] = ()
+    spans: tuple[tuple[str, int, int], ...] = ()  # (document id, start, end) of sentences the answer stands on
     query: str | None = None  # the question without the names steering already acts on, for searches within documents
     scored_as: str | None = None  # the same, for scoring answer sentences when the search was steered by names
     reasons: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def active(self) -> bool:
-        return bool(self.only or self.boost or self.sides or self.provisions)
+        return bool(self.only or self.boost or self.sides or self.provisions or self.spans)
 
 
 # ---------------------------------------------------------------- sections of the stored chunks
@@ -161,10 +162,13 @@ def plan(
     sections: SectionMap,
     allowed: list[str] | None = None,
     filter_one: bool = True,
+    spans: list[tuple[str, int, int]] | None = None,
 ) -> Steer:
     """How to steer the search for ``question``. ``documents``: each stored document's metadata
     (``title``, ``jurisdiction``, ``doc_type``); ``allowed``: the documents the request's filters
-    leave (None: all); ``filter_one``: search a confidently named lone instrument alone (else raise it)."""
+    leave (None: all); ``filter_one``: search a confidently named lone instrument alone (else raise it);
+    ``spans``: sentences whose chunks come first (the revoking sentence or application dates a
+    status answer quotes, see ``rag.status_answers.status_evidence``)."""
     titles = {d: str(m.get("title") or d) for d, m in documents.items()}
     jurisdictions = {d: str(m.get("jurisdiction") or "").lower() for d, m in documents.items()}
     reports = {d for d, m in documents.items() if str(m.get("doc_type") or "").lower() == "news"}
@@ -193,9 +197,12 @@ def plan(
         if holder is not None:
             provisions.append((holder, provision))
             reasons.append(f"provision: {provision.text} of {holder}")
+    kept_spans = tuple(s for s in spans or () if s[0] in keep)
+    if kept_spans:
+        reasons.append("status evidence: " + ", ".join(sorted({d for d, _, _ in kept_spans})))
     stripped = without_names(question, understood) if (sides or only or boost) else None
     query = stripped if sides else None
-    return Steer(only, boost, sides, tuple(provisions), query or None, stripped or None, tuple(reasons))
+    return Steer(only, boost, sides, tuple(provisions), kept_spans, query or None, stripped or None, tuple(reasons))
 
 
 def without_names(question: str, understood: Understood) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .descriptions import Descriptions
+from .mentions import Card, Describer, head_matches
 
 # Jurisdiction codes and the words that name them in a question.
 JURISDICTION_NAMES: dict[str, tuple[str, ...]] = {
@@ -209,11 +210,14 @@ class Lexicon:
         titles: dict[str, str],
         jurisdictions: dict[str, str],
         descriptions: Descriptions | None = None,
+        cards: list[Card] | None = None,
     ):
         self.entries = sorted(entries, key=lambda e: -len(e.name))
         self.titles = titles
         self.jurisdictions = jurisdictions  # document id -> jurisdiction code
         self.descriptions = descriptions or Descriptions([], {})
+        self.cards = {c.document_id: c for c in cards or []}
+        self.describer = Describer(list(self.cards.values()), JURISDICTION_NAMES)
         self._patterns = [(e, re.compile(rf"(?<![\w/-]){re.escape(e.name)}(?![\w/-]|'s\b)")) for e in self.entries]
         self._patterns += [
             (e, re.compile(rf"(?<![\w/-]){re.escape(e.name)}'s\b")) for e in self.entries
@@ -242,7 +246,8 @@ class Lexicon:
         owners: Counter[str] = Counter(n for ns in names.values() for n in ns)
         entries = [_Entry(doc_id, n) for doc_id, ns in names.items() for n in ns if owners[n] == 1 and len(n) >= 2]
         places = {name: code for code, ns in JURISDICTION_NAMES.items() for name in ns}
-        return cls(entries, titles, jurisdictions, Descriptions.build(docs, places))
+        cards = [_card(doc_id, title, meta) for doc_id, title, meta in docs]
+        return cls(entries, titles, jurisdictions, Descriptions.build(docs, places), cards)
 
     def understand(self, question: str) -> Understood:
         text = normalize(question)
@@ -256,25 +261,72 @@ class Lexicon:
                 if any(d == entry.document_id for d, _ in out.documents):
                     continue
                 out.documents.append((entry.document_id, question_span(question, text, match.start(), match.end())))
-        described = sorted(self.descriptions.find(text, taken), key=lambda f: f.kind is None)  # publishers last
-        for found in described:  # "the December 2025 executive order", "NIST"
-            taken.append((found.start, found.end))
-            name = question_span(question, text, found.start, found.end)
-            if found.kind is None and any(d in found.document_ids for d, _ in out.documents):
-                continue  # "NIST" beside the NIST document named: its publisher, not another side
-            if len(found.document_ids) > 1:
-                out.families.append((name, found.document_ids))
-            elif not any(d == found.document_ids[0] for d, _ in out.documents):
-                out.documents.append((found.document_ids[0], name))
-                out.described.append(found.document_ids[0])
-        out.documents.sort(key=lambda d: text.find(normalize(d[1])))
         out.jurisdictions = _jurisdictions(question)
+        self._described(question, text, out, taken)
+        self._families(question, text, out, taken)
+        out.documents.sort(key=lambda d: text.find(normalize(d[1])))
         stored = set(self.jurisdictions.values())
         out.unknown_jurisdictions = [j for j in out.jurisdictions if j not in stored]
         out.subject_jurisdictions = [j for j in out.jurisdictions if _is_subject(text, JURISDICTION_NAMES[j])]
         out.provisions = provisions(question)
         out.unknown_instruments = self._unknown(question, text, taken)
         return out
+
+    def _families(self, question: str, text: str, out: Understood, taken: list[tuple[int, int]]) -> None:
+        """Several instruments described together ("the US executive orders", "state laws", "NIST"),
+        see ``rag.descriptions``: each such family becomes one side of a comparison. A description
+        that fits one document alone is ``_described``'s."""
+        found = sorted(self.descriptions.find(text, taken), key=lambda f: f.kind is None)  # publishers last
+        for family in found:
+            if len(family.document_ids) < 2:
+                continue
+            if family.kind is None and any(d in family.document_ids for d in out.document_ids):
+                continue  # "NIST" beside the NIST document named: its publisher, not another side
+            taken.append((family.start, family.end))
+            out.families.append((question_span(question, text, family.start, family.end), family.document_ids))
+
+    def _described(self, question: str, text: str, out: Understood, taken: list[tuple[int, int]]) -> None:
+        """Documents named by description ("the December 2025 order", "China's measures", "the AI
+        act in Colorado", see ``rag.mentions``), and names read as another jurisdiction's instrument
+        dropped: a description tied to a place overrides a name it contains ("AI act" in "the AI act
+        in Colorado"), and a name that carries no place ("the AI act") is dropped when the question
+        names a place with an instrument of that kind and no document of that place is named. A name
+        in lowercase words without "the" ("guiding principles", "a data center") is read as a common
+        noun when another document is named by a proper name or a number."""
+        described: set[str] = set()
+        for mention in self.describer.find(text, question):
+            inside = [(d, n) for d, n in out.documents if _within(text, n, mention.start, mention.end)]
+            if inside and not (mention.jurisdictions and any(
+                    self.jurisdictions.get(d) not in mention.jurisdictions for d, _ in inside)):
+                continue
+            if any(s < mention.end and mention.start < e for s, e in taken) and not inside:
+                continue
+            out.documents = [d for d in out.documents if d not in inside]
+            taken[:] = [(s, e) for s, e in taken if not (mention.start <= s and e <= mention.end)]
+            if mention.document_id is not None and mention.document_id not in out.document_ids:
+                out.documents.append((mention.document_id, question_span(question, text, mention.start, mention.end)))
+                taken.append((mention.start, mention.end))
+                described.add(mention.document_id)
+                out.described.append(mention.document_id)
+        places = [j for j in out.jurisdictions if j in set(self.jurisdictions.values()) and j != "international"]
+        named_places = {self.jurisdictions.get(d) for d in out.document_ids}
+        for doc_id, name in list(out.documents):
+            norm = normalize(name)
+            own = self.jurisdictions.get(doc_id, "")
+            head = norm.split()[-1] if norm.split() else ""
+            if _jurisdictions(name) or re.search(r"\d", norm) or own in places or _joined_to_place(text, norm):
+                continue
+            rivals = [j for j in places if j not in named_places and j != _PARENT.get(own) and any(
+                c.jurisdiction == j and head_matches(head, c) for c in self.cards.values())]
+            if rivals:
+                out.documents.remove((doc_id, name))
+        strong = [d for d, n in out.documents if re.search(r"[A-Z0-9]", n)]
+        for doc_id, name in list(out.documents):
+            at = text.find(normalize(name))
+            weak = not re.search(r"[A-Z0-9]", name) and not re.search(
+                r"(?:\bthe|'s|\bthis|\bthat)\s+(?:[\w-]+\s+){0,2}$", text[:max(at, 0)])
+            if weak and at >= 0 and doc_id not in described and any(d != doc_id for d in strong):
+                out.documents.remove((doc_id, name))  # "how many guiding principles does EO 14141 set": a common noun
 
     def _unknown(self, question: str, text: str, taken: list[tuple[int, int]]) -> list[str]:
         """Names in the question that look like instruments and match no stored document."""
@@ -321,6 +373,25 @@ class Lexicon:
             if len(words & title_words) >= 0.75 * len(words):
                 return True
         return False
+
+
+def _joined_to_place(text: str, name: str) -> bool:
+    """"the AI Act and Colorado": a name set beside a place, not read as that place's instrument."""
+    places = "|".join(re.escape(n) for names in JURISDICTION_NAMES.values() for n in names if len(n) > 3)
+    joins = r"\s*(?:,|and|or|vs\.?|versus|with|than)\s+(?:the\s+)?"
+    return bool(re.search(rf"{re.escape(name)}{joins}(?:{places})\b|\b(?:{places})(?:'s)?{joins}{re.escape(name)}", text))
+
+
+def _within(text: str, name: str, start: int, end: int) -> bool:
+    """Whether ``name`` (as the question writes it) occurs in ``text[start:end]``."""
+    return normalize(name) in text[start:end]
+
+
+def _card(doc_id: str, title: str, meta: dict[str, Any]) -> Card:
+    doc_type = str(meta.get("doc_type") or "").lower()
+    words = set(re.findall(r"[a-z0-9][a-z0-9'-]*", normalize(title))) | set(doc_type.split("_"))
+    return Card(doc_id, str(meta.get("jurisdiction") or "").lower(), normalize(str(meta.get("publisher") or "")),
+                str(meta.get("date") or ""), doc_type, frozenset(words))
 
 
 def question_span(question: str, text: str, start: int, end: int) -> str:

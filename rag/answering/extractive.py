@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -153,20 +153,27 @@ class ExtractiveAnswerer:
     def _stem(self, word: str) -> str:
         return word[: self.settings.stem_chars]
 
-    def overlap(self, weights: dict[str, float], text: str, ignore: frozenset[str] = frozenset()) -> float:
+    def overlap(
+        self, weights: dict[str, float], text: str, ignore: frozenset[str] = frozenset(),
+        unmatched: frozenset[str] = frozenset(),
+    ) -> float:
         """IDF-weighted share of the question's terms that ``text`` contains (by stems),
-        leaving out the stems in ``ignore``."""
+        leaving out the stems in ``ignore`` and the words of ``text`` in ``unmatched``."""
         stem = self._stem
         total = sum(w for t, w in weights.items() if stem(t) not in ignore)
         if total <= 0:
             return 0.0
-        stems = {stem(w) for w in query_terms(text)}
+        stems = {stem(w) for w in query_terms(text) if w not in unmatched}
         return sum(w for t, w in weights.items() if stem(t) in stems and stem(t) not in ignore) / total
 
-    def title_stems(self, title: str) -> frozenset[str]:
+    def title_stems(self, title: str, terms: Iterable[str] | None = None) -> frozenset[str]:
         """Words of a document's title: a question naming the document ("China's interim
-        measures") is answered by the document, not by sentences repeating its name."""
-        return frozenset(self._stem(w) for w in query_terms(title))
+        measures") is answered by the document, not by sentences repeating its name. With
+        ``terms`` (the question's), only the stems of those that are title words themselves."""
+        words = _title_words(title)
+        if terms is None:
+            return frozenset(self._stem(w) for w in words)
+        return frozenset(self._stem(t) for t in terms if _singular(base_form(t)) in words)
 
     # ------------------------------------------------------------ scoring and choosing
 
@@ -179,7 +186,11 @@ class ExtractiveAnswerer:
         out = []
         for rank, passage in enumerate(retrieved.passages[: config.passages_read]):
             prior = config.passage_prior / (1 + rank)
-            ignore = self.title_stems(passage.title)
+            # The question's words that name the document are left out, and so are the sentence's
+            # words that repeat its name: "generated" is not met by the "generative" of
+            # "generative artificial intelligence" (both "gener..."), which names the document.
+            ignore = self.title_stems(passage.title, weights)
+            unmatched = _title_words(passage.title) - set(weights)
             for chunk_id in passage.chunk_ids:
                 chunk = retrieved.chunks[chunk_id]
                 if chunk.sentence_vectors is None:
@@ -189,7 +200,7 @@ class ExtractiveAnswerer:
                     if not self.is_answer_sentence(text) or not vector.any():
                         continue
                     dense = float(np.dot(retrieved.query_vector, vector))
-                    lexical = self.overlap(weights, text, ignore)
+                    lexical = self.overlap(weights, text, ignore, unmatched)
                     score = config.dense_weight * dense + config.overlap_weight * lexical + prior
                     if obligations and _OBLIGATION.search(text):
                         score += config.obligation_bonus
@@ -267,6 +278,16 @@ class ExtractiveAnswerer:
             key=lambda c: (first_seen[c.cand.chunk.document_id], c.cand.chunk.document_id, c.spans[0][0]),
         )
         return leading + rest
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _title_words(title: str) -> frozenset[str]:
+    """A title's words, singular too ("measures" and "measure")."""
+    words = [base_form(w) for w in query_terms(title)]
+    return frozenset(words) | frozenset(_singular(w) for w in words)
 
 
 def term_weights(terms: list[str], document_frequency: dict[str, int], total_chunks: int) -> dict[str, float]:

@@ -406,6 +406,15 @@ class DocumentStore:
             ))
         return out
 
+    def chunks_at(self, document_id: str, start: int, end: int) -> list[str]:
+        """The ids of the chunks of ``document_id`` overlapping ``[start, end)``, in reading order."""
+        with self.connection() as db:
+            rows = db.execute(
+                'SELECT id FROM chunks WHERE document_id = ? AND start < ? AND "end" > ? ORDER BY ordinal',
+                (document_id, end, start),
+            ).fetchall()
+        return [row["id"] for row in rows]
+
     def section_at(self, document_id: str, offset: int) -> tuple[str | None, int | None]:
         """The finest section path and the page of the character at ``offset``."""
         with self.connection() as db:

@@ -210,6 +210,22 @@ def test_status_questions_are_answered_with_the_revoking_sentence(orders):
 
 
 @pytest.mark.corpus
+def test_status_questions_show_the_revoking_passage_first(orders):
+    """The passages shown with a status answer hold the sentence it quotes, first, for /ask and /search."""
+    evidence = orders.statuses()[EO_14141].evidence[0]
+    for question in ("Is EO 14141 on AI infrastructure still in effect?", "Which order revoked Executive Order 14141?"):
+        answer = orders.ask(question)
+        top = answer.passages[0]
+        assert top.document_id == DATA_CENTERS and top.start <= evidence.start < evidence.end <= top.end, top
+        hit = orders.search(question, top_k=3)[0]
+        assert hit.document_id == DATA_CENTERS and hit.start <= evidence.start < hit.end
+    # a question that is not about status is not steered by status evidence
+    question = "What does EO 14141 direct agencies to do on federal land?"
+    facts = orders.status.refresh()
+    assert orders.steer(question, facts.lexicon.understand(question), facts, None).spans == ()
+
+
+@pytest.mark.corpus
 def test_citing_a_revoked_order_warns(orders):
     answer = orders.ask("What does Executive Order 14110 say about the purpose of governing AI safely and responsibly?")
     assert not answer.abstained
@@ -234,3 +250,22 @@ def test_keep_rules():
     assert not keep(unknown_date, True, "2024-01-01")
     assert resolve_status_filters({"jurisdiction": "us"}, {}) == {"jurisdiction": "us"}
     assert resolve_status_filters({"in_force": True, "document_ids": ["a"]}, {"a": revoked}) == {"document_ids": []}
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Are the AI Act's prohibited practices already applicable?", "timing"),
+        ("Is the reporting duty yet in effect?", "timing"),
+        ("Do the AI Act's bans already apply?", "timing"),
+        ("when do the high-risk rules start applying?", "timing"),
+        ("Is EO 14141 still in force?", "status"),
+        ("Which order revoked Executive Order 14141?", "status"),
+        ("What do the prohibited practices cover?", None),
+        ("Which obligations already apply to deployers under Article 26?", None),
+    ],
+)
+def test_status_and_timing_questions_are_told_apart(question, kind):
+    from rag.status_answers import asks_about_status
+
+    assert asks_about_status(question) == kind
