@@ -14,9 +14,10 @@ law", "China's interim measures"). A name that looks like an instrument
 ("South Korea's AI Basic Act") but matches no stored document is reported in
 ``unknown_instruments``, and a jurisdiction no stored document belongs to in
 ``unknown_jurisdictions``. Instruments described rather than named ("the December
-2025 executive order", "NIST", "state laws") are read by ``rag.descriptions``: one
-that fits is added to ``documents`` (and listed in ``described``), several that fit
-together are a family (``families``).
+2025 executive order", "China's measures", "the AI act in Colorado") are read by
+``rag.mentions``: a description that fits one stored document alone adds it to
+``documents`` (and lists it in ``described``); several that fit together ("US executive
+orders", "state laws", "NIST") are a family (``families``, read by ``rag.descriptions``).
 """
 
 from __future__ import annotations
