@@ -71,7 +71,7 @@ _REFERENCE_BEFORE = re.compile(
 )
 _BODY_NOUN = (r"(?:Commission|Office|Board|Authority|Authorities|Agency|Council|Committee|Secretary|Director|"
               r"Attorney General|Department|Ministry|Administration|Parliament|Court|Bureau|Institute|Panel|"
-              r"Coordinator|Advisor|Adviser|Chancellor|President|Governor|Legislature|Centre|Center)")
+              r"Coordinator|Advisor|Adviser|Chancellor|President|Governor|Legislature|Centre|Center|Officers?)")
 _BODY = re.compile(
     rf"\b(?:[A-Z][A-Za-z.&’'-]*\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?)*{_BODY_NOUN}(?:-[A-Z][a-z]+)?\b"
     rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][A-Za-z]*(?:\s+(?:and\s+)?[A-Z][A-Za-z]*)*)?|"
