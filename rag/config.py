@@ -163,6 +163,11 @@ class AnsweringSettings(_Group):
         description="Choice score lost by a recital or a bill's digest (\"This bill would...\"): the operative "
         "provision they summarise is quoted first.",
     )
+    definition_bonus: float = Field(
+        default=0.1, ge=0.0, le=10.0,
+        description="Choice score gained by a sentence defining a term the question names, when the question asks "
+        "what a term means: the definition is quoted before sentences that use the term.",
+    )
     length_bonus: float = Field(
         default=0.0002, ge=0.0, le=1.0,
         description="Choice score gained per character of a sentence, up to 400: a fuller sentence says more.",

@@ -20,6 +20,7 @@ import numpy as np
 from ..citations import display_quote, is_valid
 from ..config import AnsweringSettings
 from ..store.documents import StoredChunk
+from ..structure import defined_term
 from ..terms import asks_about_requirements, base_form, query_terms
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
@@ -27,7 +28,7 @@ from .direct import asked_kind, direct_answer, holds_value
 from .leadins import quote_spans
 from .sentences import AnswerSentenceRule, says_something
 
-__all__ = ["answer_events", "ExtractiveAnswerer", "CorpusStatistics"]
+__all__ = ["answer_events", "asks_definition", "ExtractiveAnswerer", "CorpusStatistics"]
 
 
 class CorpusStatistics(Protocol):
@@ -78,7 +79,19 @@ class Evidence:
 _RECITAL = re.compile(r"\bRecital\b")
 # a bill's digest ("This bill would ...", "Existing law ..."): a summary of the operative text, like a recital
 _DIGEST = re.compile(r"^\W*(?:(?:This|The) (?:bill|act|measure) would|Existing law)\b")
+_ESCAPED_PARENTHESIS = re.compile(r"\\([()])")  # "\(c\)" in a text converted to Markdown
+# a question asking what a term means: "What does EO 14141 mean by ...", "What counts as ...", "Who is a deployer ..."
+_ASKS_DEFINITION = re.compile(
+    r"\b(?:mean|means|meant|meaning|defined?|defines|definition|counts? as|qualif\w* as)\b|"
+    r"^\W*(?:what|who)\s+(?:is|are)\b|\bwhat makes\b",
+    re.IGNORECASE,
+)
 _OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
+
+
+def asks_definition(question: str) -> bool:
+    """The question asks what a term means or what falls under it."""
+    return _ASKS_DEFINITION.search(question) is not None
 
 
 class ExtractiveAnswerer:
@@ -122,7 +135,8 @@ class ExtractiveAnswerer:
         # an everyday word this corpus happens not to use ("took") can match nothing: it carries no weight
         terms = [t for t in terms if frequencies[t] > 0 or t in unseen]
         weights = term_weights(terms, frequencies, self.statistics.counts()["chunks"])
-        cands = self.candidates(retrieved, weights, asks_about_requirements(question))
+        named = frozenset(self._stem(w) for w in query_terms(question)) if asks_definition(question) else None
+        cands = self.candidates(retrieved, weights, asks_about_requirements(question), named)
         return cands, evidence(cands, weights, unseen).confidence(self.settings.unseen_penalty)
 
     def stream_scored(
@@ -160,8 +174,27 @@ class ExtractiveAnswerer:
         total = sum(w for t, w in weights.items() if stem(t) not in ignore)
         if total <= 0:
             return 0.0
-        stems = {stem(w) for w in query_terms(text)}
-        return sum(w for t, w in weights.items() if stem(t) in stems and stem(t) not in ignore) / total
+        stems = self.stems(text)
+        return sum(
+            w for t, w in weights.items()
+            if stem(t) not in ignore and (stem(t) in stems or stem(t.replace("-", "")) in stems)
+        ) / total
+
+    def stems(self, text: str) -> set[str]:
+        """The stems of the words of ``text``, with those of each word pair written as one word and of
+        each hyphenated word without its hyphen: "deep fake" meets "deepfake", "start-up" "startup"."""
+        words = query_terms(text)
+        stem = self._stem
+        out = {stem(w) for w in words}
+        out.update(stem(w.replace("-", "")) for w in words if "-" in w)
+        out.update(stem(a + b) for a, b in zip(words, words[1:]))
+        return out
+
+    def defines_named(self, text: str, named: frozenset[str]) -> bool:
+        """``text`` defines a term whose words the question names."""
+        term = defined_term(_ESCAPED_PARENTHESIS.sub(r"\1", text))
+        words = query_terms(term) if term else []
+        return bool(words) and all(self._stem(w) in named for w in words)
 
     def title_stems(self, title: str) -> frozenset[str]:
         """Words of a document's title: a question naming the document ("China's interim
@@ -170,11 +203,19 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------ scoring and choosing
 
-    def candidates(self, retrieved: Retrieval, weights: dict[str, float], obligations: bool = False) -> list[Candidate]:
+    def candidates(
+        self,
+        retrieved: Retrieval,
+        weights: dict[str, float],
+        obligations: bool = False,
+        named: frozenset[str] | None = None,
+    ) -> list[Candidate]:
         """Every answerable sentence of the top passages, scored against the question.
 
         ``obligations``: the question asks what a text requires, so sentences that
-        state a duty ("shall", "must") weigh a little more."""
+        state a duty ("shall", "must") weigh a little more. ``named``: the question asks
+        what a term means, and these are the stems of its words: a sentence defining a
+        term made of them (‘deployer’ means ...) is chosen before sentences using it."""
         config = self.settings
         out = []
         for rank, passage in enumerate(retrieved.passages[: config.passages_read]):
@@ -196,6 +237,8 @@ class ExtractiveAnswerer:
                     choice = score - prior + config.length_bonus * min(len(text), 400)
                     if _RECITAL.search(sentence.section or chunk.section or "") or _DIGEST.match(text):
                         choice -= config.recital_penalty
+                    if named is not None and self.defines_named(text, named):
+                        choice += config.definition_bonus
                     out.append(Candidate(
                         chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
                     ))
