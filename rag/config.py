@@ -168,6 +168,15 @@ class AnsweringSettings(_Group):
         description="Choice score gained by a sentence defining a term the question names, when the question asks "
         "what a term means: the definition is quoted before sentences that use the term.",
     )
+    continuation_sentences: int = Field(
+        default=1, ge=0, le=10,
+        description="Most sentences of the same paragraph quoted with a chosen one because they continue it "
+        "(refer back to it, or score close to it): the specifics often follow the sentence that names the subject.",
+    )
+    continuation_share: float = Field(
+        default=0.85, ge=0.0, le=1.0,
+        description="A following sentence scoring this share of the chosen one's choice score continues it.",
+    )
     length_bonus: float = Field(
         default=0.0002, ge=0.0, le=1.0,
         description="Choice score gained per character of a sentence, up to 400: a fuller sentence says more.",

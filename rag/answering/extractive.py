@@ -300,6 +300,7 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(Chosen(cand, spans))
             size += length
+        chosen = self.continued(chosen, cands, document_text)
         first_seen: dict[str, int] = {}
         for c in chosen:
             doc = c.cand.chunk.document_id
@@ -310,6 +311,78 @@ class ExtractiveAnswerer:
             key=lambda c: (first_seen[c.cand.chunk.document_id], c.cand.chunk.document_id, c.spans[0][0]),
         )
         return leading + rest
+
+
+    def continued(
+        self, chosen: list[Chosen], cands: list[Candidate], document_text: Callable[[StoredChunk], str]
+    ) -> list[Chosen]:
+        """Each chosen sentence quoted with the sentences of its paragraph that continue it: the one
+        before when it opens by referring back ("This exception shall not apply ..."), the ones after
+        that refer back to it or score close to it ("HITL refers to ..." after "Oversight may be
+        achieved through ... HITL ..."), within ``continuation_sentences`` and the answer's length."""
+        config = self.settings
+        if config.continuation_sentences <= 0:
+            return chosen
+        by_start = {(c.chunk.id, c.start): c for c in cands}
+        size = sum(b - a for c in chosen for a, b in c.spans)
+        out: list[Chosen] = []
+        for index, choice in enumerate(chosen):
+            cand = choice.cand
+            first, last = choice.spans[0], choice.spans[-1]
+            if last[1] != cand.end or len(choice.spans) > 1 or first[0] != cand.start:
+                out.append(choice)  # an item quoted with its lead-in is whole as it is
+                continue
+            text = document_text(cand.chunk)
+            sentences = cand.chunk.sentences
+            position = next((i for i, x in enumerate(sentences) if x.start == cand.start), None)
+            if position is None:
+                out.append(choice)
+                continue
+            others = [(a, b) for k, c in enumerate(chosen) if k != index and c.cand.chunk.document_id == cand.chunk.document_id
+                      for a, b in c.spans]
+            free = _free_of(others)
+            start, end, added = cand.start, cand.end, 0
+            if position > 0 and _REFERS_BACK.match(cand.text):
+                before = sentences[position - 1]
+                if _same_paragraph(text, before.end, start) and free(before.start, start) and \
+                        size + start - before.start <= config.max_answer_chars:
+                    size += start - before.start
+                    start = before.start
+                    added += 1
+            while added < config.continuation_sentences and position + 1 < len(sentences):
+                after = sentences[position + 1]
+                body = text[after.start:after.end]
+                follower = by_start.get((cand.chunk.id, after.start))
+                close = follower is not None and follower.choice >= config.continuation_share * cand.choice
+                if not (_REFERS_BACK.match(body) or close) or not _same_paragraph(text, end, after.start):
+                    break
+                if not free(end, after.end) or size + after.end - end > config.max_answer_chars:
+                    break
+                size += after.end - end
+                end = after.end
+                position += 1
+                added += 1
+            out.append(Chosen(cand, [(start, end)]) if (start, end) != (cand.start, cand.end) else choice)
+        return out
+
+
+# a sentence that opens by referring to the one before it
+_REFERS_BACK = re.compile(
+    r"^\W*(?:This|These|That|Those|Such|It|Its|They|Their|However|But|Nevertheless|Nonetheless|Accordingly|"
+    r"Therefore|Thus|In (?:that|this|such a) case|To this end|For this purpose|Conversely)\b"
+)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\xa0]*\n")
+
+
+def _free_of(taken: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Whether a span of the same document overlaps none of the ``taken`` ones."""
+    return lambda a, b: not any(a < y and x < b for x, y in taken)
+
+
+def _same_paragraph(text: str, end: int, start: int) -> bool:
+    """Nothing but white space within a paragraph stands between ``end`` and ``start``."""
+    gap = text[end:start]
+    return not gap.strip() and _PARAGRAPH_BREAK.search(gap) is None
 
 
 def term_weights(terms: list[str], document_frequency: dict[str, int], total_chunks: int) -> dict[str, float]:
