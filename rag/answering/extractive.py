@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
         if cands and confidence >= self.settings.abstain_threshold:
             parts, citations = compose(self.select(cands, retrieved.document_text, kind), retrieved.document_text)
         yield from answer_events(
-            question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations)
+            question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations, question)
         )
 
     # ------------------------------------------------------------ term weighting
