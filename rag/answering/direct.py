@@ -119,8 +119,9 @@ def values_in(kind: str, text: str) -> list[tuple[int, int]]:
     raise ValueError(f"unknown kind of value {kind!r}")
 
 
-def holds_value(kind: str, text: str) -> bool:
-    return bool(values_in(kind, text))
+def holds_value(kind: str, text: str, noun: str | None = None) -> bool:
+    """``text`` states a value of ``kind`` (with ``noun``, for a "how many" question: a number counting it)."""
+    return bool(counts_of(noun, text) if noun and kind == "number" else values_in(kind, text))
 
 
 def counted(question: str) -> str | None:
@@ -142,14 +143,13 @@ def counts_of(noun: str, text: str) -> list[tuple[int, int]]:
 
 def direct_answer(kind: str | None, citations: Sequence[Citation], question: str = "") -> DirectAnswer | None:
     """The value asked for, when the first citation stating any value of that kind states exactly one
-    (the same value written twice counts once); None otherwise. For a "how many" question the
-    numbers counting what it asks about ("responses") are read first."""
+    (the same value written twice counts once); None otherwise. For a "how many" question only the
+    numbers counting what it asks about ("409 written responses") are read."""
     if kind is None:
         return None
     noun = counted(question) if kind == "number" else None
     for citation in citations:
-        spans = counts_of(noun, citation.quote) if noun else []
-        spans = spans or values_in(kind, citation.quote)
+        spans = counts_of(noun, citation.quote) if noun else values_in(kind, citation.quote)
         if not spans:
             continue
         distinct = {" ".join(citation.quote[a:b].split()).lower() for a, b in spans}

@@ -24,7 +24,7 @@ from ..structure import defined_term
 from ..terms import asks_about_requirements, base_form, query_terms
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
-from .direct import asked_kind, direct_answer, holds_value
+from .direct import asked_kind, counted, direct_answer, holds_value
 from .leadins import quote_spans
 from .sentences import AnswerSentenceRule, says_something
 
@@ -147,7 +147,8 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         kind = asked_kind(question)
         if cands and confidence >= self.settings.abstain_threshold:
-            parts, citations = compose(self.select(cands, retrieved.document_text, kind), retrieved.document_text)
+            chosen = self.select(cands, retrieved.document_text, kind, counted(question))
+            parts, citations = compose(chosen, retrieved.document_text)
         yield from answer_events(
             question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations, question)
         )
@@ -245,11 +246,15 @@ class ExtractiveAnswerer:
         return out
 
     def select(
-        self, cands: list[Candidate], document_text: Callable[[StoredChunk], str], kind: str | None = None
+        self,
+        cands: list[Candidate],
+        document_text: Callable[[StoredChunk], str],
+        kind: str | None = None,
+        noun: str | None = None,
     ) -> list[Chosen]:
         """The best sentences that say different things, each with the spans to cite for it (a list
         item with its lead-in), in reading order; with ``kind`` (the kind of value the question asks
-        for), the best sentence stating such a value comes first."""
+        for), the best sentence stating such a value (for a "how many" question: counting ``noun``) comes first."""
         config = self.settings
         ranked = sorted(cands, key=lambda c: c.choice, reverse=True)
         spans_of: dict[int, list[tuple[int, int]] | None] = {}
@@ -272,7 +277,7 @@ class ExtractiveAnswerer:
         if kind is not None:
             value_floor = best * config.value_cutoff
             lead = next(
-                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text) and quotable(c)), None
+                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text, noun) and quotable(c)), None
             )
             if lead is not None:
                 ranked.remove(lead)

@@ -16,7 +16,7 @@ import re
 from ..chunking import split_sentences
 from ..structure import defined_term
 
-__all__ = ["is_list_item", "needs_lead_in", "marker_style", "opens_line", "lead_in", "quote_spans", "MERGE_GAP", "FOLLOW_CHARS"]
+__all__ = ["is_list_item", "is_definition", "needs_lead_in", "marker_style", "opens_line", "lead_in", "quote_spans", "MERGE_GAP", "FOLLOW_CHARS"]
 
 MERGE_GAP = 400  # a lead-in this close to its item (other items between) is quoted with it as one span
 FOLLOW_CHARS = 500  # a lead-in quoted alone takes its following items up to this many characters
@@ -46,11 +46,8 @@ def needs_lead_in(text: str) -> bool:
     ends open (";", "; and", ", or") without a subject and verb of its own. A definition
     ("(39) ‘emotion recognition system’ means ...;") and a clause opening with a capital in a
     mixed-case text ("(b) Executive departments shall assess ...;") say something alone."""
-    body = text
-    while (item := _ITEM.match(body)) is not None and item.end() > 0:
-        body = body[item.end():]  # "(10) (a) ...": every marker
-    body = body.lstrip()
-    if defined_term(body.replace("\\(", "(").replace("\\)", ")")) is not None:
+    body = _body(text)
+    if is_definition(text):
         return False
     letter = _FIRST_LETTER.search(body[:3])
     if letter is not None and letter.group(0).islower():
@@ -60,6 +57,18 @@ def needs_lead_in(text: str) -> bool:
     if letter is not None and not body.isupper():
         return False  # a capitalised clause of a mixed-case text
     return _CLAUSE_VERB.search(body) is None
+
+
+def _body(text: str) -> str:
+    """The item's text after its markers ("(10) (a) ...": every one)."""
+    while (item := _ITEM.match(text)) is not None and item.end() > 0:
+        text = text[item.end():]
+    return text.lstrip()
+
+
+def is_definition(text: str) -> bool:
+    """The item defines a term: "(39) ‘emotion recognition system’ means ...", "\\(c\\) The term “LLM” means ..."."""
+    return defined_term(_body(text).replace("\\(", "(").replace("\\)", ")")) is not None
 
 
 # the verbs that make an all-capitals item ("(3) A DEVELOPER SHALL ...;") a clause of its own
@@ -170,6 +179,8 @@ def quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]] | None
         return [(start, follow)] if follow is not None else [(start, end)]
     if not opens_line(text, start) or not is_list_item(sentence):
         return [(start, end)]  # a sentence of a paragraph (or a piece of an overlong one)
+    if is_definition(sentence):
+        return [(start, end)]  # "(60) ‘deep fake’ means ...": a definition needs no lead-in
     found = lead_in(text, start)
     if found is None:
         return None if needs_lead_in(sentence) else [(start, end)]
