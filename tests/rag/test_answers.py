@@ -129,3 +129,32 @@ def test_stream_events_arrive_in_order_and_match_the_answer(news_pipeline):
     answer = events[-1].answer
     assert events[-2].citations == answer.citations and events[0].passages == answer.passages
     assert " ".join(d.text for d in deltas) == answer.answer
+
+
+def test_a_question_asking_what_a_term_means_quotes_its_definition(corpus_pipeline):
+    answer = corpus_pipeline.ask("What does the AI Act mean by a deep fake?")
+    assert not answer.abstained, answer.answer
+    first = answer.citations[0]
+    assert first.document_id == "eu__eu-ai-act-2024-1689.txt"
+    assert "‘deep fake’ means" in first.quote
+    assert "‘serious incident’" not in first.quote  # the definition alone, not with the one above as its lead-in
+    assert_checkable(corpus_pipeline, answer)
+
+
+def test_a_sentence_is_quoted_with_the_one_continuing_it(corpus_pipeline):
+    answer = corpus_pipeline.ask(
+        "How do the ethics guidelines distinguish human-in-the-loop from human-on-the-loop and human-in-command?"
+    )
+    assert not answer.abstained, answer.answer
+    first = answer.citations[0]
+    assert first.quote.startswith("HIC refers to the capability to oversee the overall activity")
+    assert "This can include the decision not to use an AI system" in first.quote  # one span over both
+    assert_checkable(corpus_pipeline, answer)
+
+
+def test_a_how_many_answer_gives_no_number_counting_something_else(corpus_pipeline):
+    answer = corpus_pipeline.ask("How many written responses did the UK white paper consultation get?")
+    assert not answer.abstained, answer.answer
+    # the quoted sentence speaks of a "12-week public consultation": 12 counts weeks, not responses
+    assert answer.direct_answer is None or answer.direct_answer.text == "409"
+    assert_checkable(corpus_pipeline, answer)
