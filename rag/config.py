@@ -170,12 +170,13 @@ class AnsweringSettings(_Group):
     )
     continuation_sentences: int = Field(
         default=1, ge=0, le=10,
-        description="Most sentences of the same paragraph quoted with a chosen one because they continue it "
-        "(refer back to it, or score close to it): the specifics often follow the sentence that names the subject.",
+        description="Most sentences of the same paragraph quoted, each with its own citation, with a chosen one "
+        "because they continue it (\"This can include ...\"): the sentence alone leaves them out.",
     )
     continuation_share: float = Field(
-        default=0.85, ge=0.0, le=1.0,
-        description="A following sentence scoring this share of the chosen one's choice score continues it.",
+        default=1.0, ge=0.0, le=1.0,
+        description="A following sentence scoring this share of the chosen one's choice score continues it even "
+        "when it does not refer back (1: only one scoring as high; lower shares cost more precision than they add).",
     )
     length_bonus: float = Field(
         default=0.0002, ge=0.0, le=1.0,

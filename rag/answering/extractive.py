@@ -324,7 +324,8 @@ class ExtractiveAnswerer:
         """Each chosen sentence quoted with the sentences of its paragraph that continue it: the one
         before when it opens by referring back ("This exception shall not apply ..."), the ones after
         that refer back to it or score close to it ("HITL refers to ..." after "Oversight may be
-        achieved through ... HITL ..."), within ``continuation_sentences`` and the answer's length."""
+        achieved through ... HITL ..."), within ``continuation_sentences`` and the answer's length.
+        Each sentence keeps its own citation, so every sentence of the answer is cited."""
         config = self.settings
         if config.continuation_sentences <= 0:
             return chosen
@@ -346,13 +347,13 @@ class ExtractiveAnswerer:
             others = [(a, b) for k, c in enumerate(chosen) if k != index and c.cand.chunk.document_id == cand.chunk.document_id
                       for a, b in c.spans]
             free = _free_of(others)
-            start, end, added = cand.start, cand.end, 0
+            spans, end, added = [(cand.start, cand.end)], cand.end, 0
             if position > 0 and _REFERS_BACK.match(cand.text):
                 before = sentences[position - 1]
-                if _same_paragraph(text, before.end, start) and free(before.start, start) and \
-                        size + start - before.start <= config.max_answer_chars:
-                    size += start - before.start
-                    start = before.start
+                if _same_paragraph(text, before.end, cand.start) and free(before.start, cand.start) and \
+                        size + before.end - before.start <= config.max_answer_chars:
+                    size += before.end - before.start
+                    spans.insert(0, (before.start, before.end))
                     added += 1
             while added < config.continuation_sentences and position + 1 < len(sentences):
                 after = sentences[position + 1]
@@ -363,11 +364,12 @@ class ExtractiveAnswerer:
                     break
                 if not free(end, after.end) or size + after.end - end > config.max_answer_chars:
                     break
-                size += after.end - end
+                size += after.end - after.start
+                spans.append((after.start, after.end))
                 end = after.end
                 position += 1
                 added += 1
-            out.append(Chosen(cand, [(start, end)]) if (start, end) != (cand.start, cand.end) else choice)
+            out.append(Chosen(cand, spans) if len(spans) > 1 else choice)
         return out
 
 
