@@ -146,9 +146,11 @@ def test_a_sentence_is_quoted_with_the_one_continuing_it(corpus_pipeline):
         "How do the ethics guidelines distinguish human-in-the-loop from human-on-the-loop and human-in-command?"
     )
     assert not answer.abstained, answer.answer
-    first = answer.citations[0]
+    first, following = answer.citations[0], answer.citations[1]
     assert first.quote.startswith("HIC refers to the capability to oversee the overall activity")
-    assert "This can include the decision not to use an AI system" in first.quote  # one span over both
+    # the next sentence of the paragraph refers back to it: quoted with it, under its own citation
+    assert following.quote.startswith("This can include the decision not to use an AI system")
+    assert following.document_id == first.document_id and 0 < following.start - first.end < 5
     assert_checkable(corpus_pipeline, answer)
 
 
