@@ -174,6 +174,21 @@ class AnsweringSettings(_Group):
         description="Choice score lost by a recital or a bill's digest (\"This bill would...\"): the operative "
         "provision they summarise is quoted first.",
     )
+    definition_bonus: float = Field(
+        default=0.1, ge=0.0, le=10.0,
+        description="Choice score gained by a sentence defining a term the question names, when the question asks "
+        "what a term means: the definition is quoted before sentences that use the term.",
+    )
+    continuation_sentences: int = Field(
+        default=1, ge=0, le=10,
+        description="Most sentences of the same paragraph quoted, each with its own citation, with a chosen one "
+        "because they continue it (\"This can include ...\"): the sentence alone leaves them out.",
+    )
+    continuation_share: float = Field(
+        default=1.0, ge=0.0, le=1.0,
+        description="A following sentence scoring this share of the chosen one's choice score continues it even "
+        "when it does not refer back (1: only one scoring as high; lower shares cost more precision than they add).",
+    )
     length_bonus: float = Field(
         default=0.0002, ge=0.0, le=1.0,
         description="Choice score gained per character of a sentence, up to 400: a fuller sentence says more.",

@@ -58,7 +58,7 @@ class Grounding:
             cited = self._cited([], [])
             status_answer(kind, named, cited)
             answer = _answer(question, passages, cited.parts, cited.citations)
-            answer.direct_answer = direct_answer(asked_kind(question), cited.citations)
+            answer.direct_answer = direct_answer(asked_kind(question), cited.citations, question)
             return answer, cited.parts
         closest = [p.title for p in passages]
         refusal = missing_instrument(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..types import Citation, DirectAnswer
 
-__all__ = ["asked_kind", "values_in", "holds_value", "direct_answer", "KINDS"]
+__all__ = ["asked_kind", "values_in", "holds_value", "direct_answer", "counted", "counts_of", "KINDS"]
 
 KINDS = ("date", "amount", "number", "threshold", "body")
 
@@ -27,6 +27,12 @@ _COUNT = rf"(?:\d+|{_NUMBER_WORD}(?:[- ]{_NUMBER_WORD})?)"
 _YES_NO = re.compile(r"^\s*(?:does|do|did|is|are|was|were|can|could|has|have|had|should|will|would|may|must)\b",
                      re.IGNORECASE)
 _DEFINITION = re.compile(r"^\s*who\s+(?:is|are|counts?|qualif\w*|would be|falls?)\b", re.IGNORECASE)
+# "When is a change a 'substantial modification'?", "When does a system count as high-risk?": a condition, not a date
+_CONDITION = re.compile(
+    r"^\s*when\s+(?:is|are)\s+(?:an?|any)\b|\bwhen\s+(?:is|are|does|do)\b.*\b(?:counts?|qualif\w*|considered|"
+    r"deemed|treated|presumed|regarded)\b",
+    re.IGNORECASE,
+)
 _ASKS = (
     ("threshold", re.compile(r"\bthresholds?\b|\b(?:above|over|beyond) (?:what|which|how many|how much)\b",
                              re.IGNORECASE)),
@@ -71,7 +77,7 @@ _REFERENCE_BEFORE = re.compile(
 )
 _BODY_NOUN = (r"(?:Commission|Office|Board|Authority|Authorities|Agency|Council|Committee|Secretary|Director|"
               r"Attorney General|Department|Ministry|Administration|Parliament|Court|Bureau|Institute|Panel|"
-              r"Coordinator|Advisor|Adviser|Chancellor|President|Governor|Legislature|Centre|Center)")
+              r"Coordinator|Advisor|Adviser|Chancellor|President|Governor|Legislature|Centre|Center|Officers?)")
 _BODY = re.compile(
     rf"\b(?:[A-Z][A-Za-z.&’'-]*\s+(?:(?:of|for|and|on)\s+(?:the\s+)?)?)*{_BODY_NOUN}(?:-[A-Z][a-z]+)?\b"
     rf"(?:\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][A-Za-z]*(?:\s+(?:and\s+)?[A-Z][A-Za-z]*)*)?|"
@@ -79,6 +85,8 @@ _BODY = re.compile(
     r"\b(?:national\s+)?(?:market surveillance|competent|supervisory|data protection|notifying)\s+authorit(?:y|ies)\b|"
     r"\bnotified bod(?:y|ies)\b"
 )
+# a year that is part of a name: "the Data Protection Act 2018", "Executive Order 13960 of December 3, 2020" is not
+_NAMED_YEAR = re.compile(r"\b(?:Act|Law|Regulation|Directive|Code|Strategy|Plan)\s+(?:of\s+)?$")
 # capitalised words that start a sentence or name no body
 _NOT_BODY_WORDS = frozenset({"The", "This", "That", "Such", "Each", "Any", "Where", "When", "If", "A", "An", "In", "By"})
 
@@ -86,7 +94,7 @@ _NOT_BODY_WORDS = frozenset({"The", "This", "That", "Such", "Each", "Any", "Wher
 def asked_kind(question: str) -> str | None:
     """The kind of value the question asks for: date, amount, number, threshold or body (a named
     authority); None for other questions, yes-or-no ones and definitions ("who counts as a deployer")."""
-    if _YES_NO.match(question) or _DEFINITION.match(question):
+    if _YES_NO.match(question) or _DEFINITION.match(question) or _CONDITION.search(question):
         return None
     for kind, pattern in _ASKS:
         if pattern.search(question):
@@ -97,7 +105,7 @@ def asked_kind(question: str) -> str | None:
 def values_in(kind: str, text: str) -> list[tuple[int, int]]:
     """Spans of ``text`` holding a value of ``kind``, in order, not overlapping."""
     if kind == "date":
-        return [m.span() for m in _DATE.finditer(text)]
+        return [m.span() for m in _DATE.finditer(text) if not _NAMED_YEAR.search(text, 0, m.start())]
     if kind == "amount":
         return [m.span() for m in _AMOUNT.finditer(text)]
     if kind == "number":
@@ -111,17 +119,37 @@ def values_in(kind: str, text: str) -> list[tuple[int, int]]:
     raise ValueError(f"unknown kind of value {kind!r}")
 
 
-def holds_value(kind: str, text: str) -> bool:
-    return bool(values_in(kind, text))
+def holds_value(kind: str, text: str, noun: str | None = None) -> bool:
+    """``text`` states a value of ``kind`` (with ``noun``, for a "how many" question: a number counting it)."""
+    return bool(counts_of(noun, text) if noun and kind == "number" else values_in(kind, text))
 
 
-def direct_answer(kind: str | None, citations: Sequence[Citation]) -> DirectAnswer | None:
+def counted(question: str) -> str | None:
+    """What a "how many" question counts ("How many responses did ..." -> "responses"), else None."""
+    match = _COUNTED.search(question) or _COUNTED_FIRST.search(question)
+    return match.group(1).lower() if match else None
+
+
+def counts_of(noun: str, text: str) -> list[tuple[int, int]]:
+    """The numbers of ``text`` that count ``noun`` ("409 written responses" for "responses"): a number
+    followed, within two words, by a word sharing the noun's first five letters."""
+    stem = re.escape(noun[:5])
+    out = []
+    for start, end in _numbers(text):
+        if re.match(rf"[\s-]+(?:[\w’'-]+\s+){{0,2}}{stem}", text[end:end + 60], re.IGNORECASE):
+            out.append((start, end))
+    return out
+
+
+def direct_answer(kind: str | None, citations: Sequence[Citation], question: str = "") -> DirectAnswer | None:
     """The value asked for, when the first citation stating any value of that kind states exactly one
-    (the same value written twice counts once); None otherwise."""
+    (the same value written twice counts once); None otherwise. For a "how many" question only the
+    numbers counting what it asks about ("409 written responses") are read."""
     if kind is None:
         return None
+    noun = counted(question) if kind == "number" else None
     for citation in citations:
-        spans = values_in(kind, citation.quote)
+        spans = counts_of(noun, citation.quote) if noun else values_in(kind, citation.quote)
         if not spans:
             continue
         distinct = {" ".join(citation.quote[a:b].split()).lower() for a, b in spans}
@@ -130,6 +158,12 @@ def direct_answer(kind: str | None, citations: Sequence[Citation]) -> DirectAnsw
         a, b = spans[0]
         return DirectAnswer(text=citation.quote[a:b], citation=citation)
     return None
+
+
+_AUXILIARY = r"(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|must|may|shall)"
+# the noun a "how many" question counts: the word before its verb ("how many frontier AI models was ..."), else the first
+_COUNTED = re.compile(rf"\bhow many\s+(?:[\w-]+\s+){{0,3}}?([a-z][\w-]{{2,}})\s+{_AUXILIARY}\b", re.IGNORECASE)
+_COUNTED_FIRST = re.compile(r"\bhow many\s+(?:of\s+)?(?:the\s+)?([a-z][\w-]{2,})\b", re.IGNORECASE)
 
 
 def _numbers(text: str) -> list[tuple[int, int]]:

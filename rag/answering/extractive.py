@@ -20,14 +20,15 @@ import numpy as np
 from ..citations import display_quote, is_valid
 from ..config import AnsweringSettings
 from ..store.documents import StoredChunk
+from ..structure import defined_term
 from ..terms import asks_about_requirements, base_form, query_terms
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
-from .direct import asked_kind, direct_answer, holds_value
+from .direct import asked_kind, counted, direct_answer, holds_value
 from .leadins import quote_spans
 from .sentences import AnswerSentenceRule, says_something
 
-__all__ = ["answer_events", "ExtractiveAnswerer", "CorpusStatistics"]
+__all__ = ["answer_events", "asks_definition", "ExtractiveAnswerer", "CorpusStatistics"]
 
 
 class CorpusStatistics(Protocol):
@@ -78,7 +79,19 @@ class Evidence:
 _RECITAL = re.compile(r"\bRecital\b")
 # a bill's digest ("This bill would ...", "Existing law ..."): a summary of the operative text, like a recital
 _DIGEST = re.compile(r"^\W*(?:(?:This|The) (?:bill|act|measure) would|Existing law)\b")
+_ESCAPED_PARENTHESIS = re.compile(r"\\([()])")  # "\(c\)" in a text converted to Markdown
+# a question asking what a term means: "What does EO 14141 mean by ...", "What counts as ...", "Who is a deployer ..."
+_ASKS_DEFINITION = re.compile(
+    r"\b(?:mean|means|meant|meaning|defined?|defines|definition|counts? as|qualif\w* as)\b|"
+    r"^\W*(?:what|who)\s+(?:is|are)\b|\bwhat makes\b",
+    re.IGNORECASE,
+)
 _OBLIGATION = re.compile(r"\b(shall|must|required?|prohibited|may not)\b", re.IGNORECASE)
+
+
+def asks_definition(question: str) -> bool:
+    """The question asks what a term means or what falls under it."""
+    return _ASKS_DEFINITION.search(question) is not None
 
 
 class ExtractiveAnswerer:
@@ -122,7 +135,8 @@ class ExtractiveAnswerer:
         # an everyday word this corpus happens not to use ("took") can match nothing: it carries no weight
         terms = [t for t in terms if frequencies[t] > 0 or t in unseen]
         weights = term_weights(terms, frequencies, self.statistics.counts()["chunks"])
-        cands = self.candidates(retrieved, weights, asks_about_requirements(question))
+        named = frozenset(self._stem(w) for w in query_terms(question)) if asks_definition(question) else None
+        cands = self.candidates(retrieved, weights, asks_about_requirements(question), named)
         return cands, evidence(cands, weights, unseen).confidence(self.settings.unseen_penalty)
 
     def stream_scored(
@@ -133,9 +147,10 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         kind = asked_kind(question)
         if cands and confidence >= self.settings.abstain_threshold:
-            parts, citations = compose(self.select(cands, retrieved.document_text, kind), retrieved.document_text)
+            chosen = self.select(cands, retrieved.document_text, kind, counted(question))
+            parts, citations = compose(chosen, retrieved.document_text)
         yield from answer_events(
-            question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations)
+            question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations, question)
         )
 
     # ------------------------------------------------------------ term weighting
@@ -163,8 +178,28 @@ class ExtractiveAnswerer:
         total = sum(w for t, w in weights.items() if stem(t) not in ignore)
         if total <= 0:
             return 0.0
-        stems = {stem(w) for w in query_terms(text) if w not in unmatched}
-        return sum(w for t, w in weights.items() if stem(t) in stems and stem(t) not in ignore) / total
+        stems = self.stems(text, unmatched)
+        return sum(
+            w for t, w in weights.items()
+            if stem(t) not in ignore and (stem(t) in stems or stem(t.replace("-", "")) in stems)
+        ) / total
+
+    def stems(self, text: str, unmatched: frozenset[str] = frozenset()) -> set[str]:
+        """The stems of the words of ``text`` (leaving out the words in ``unmatched``), with those of
+        each word pair written as one word and of each hyphenated word without its hyphen: "deep
+        fake" meets "deepfake", "start-up" "startup"."""
+        words = [w for w in query_terms(text) if w not in unmatched]
+        stem = self._stem
+        out = {stem(w) for w in words}
+        out.update(stem(w.replace("-", "")) for w in words if "-" in w)
+        out.update(stem(a + b) for a, b in zip(words, words[1:]))
+        return out
+
+    def defines_named(self, text: str, named: frozenset[str]) -> bool:
+        """``text`` defines a term whose words the question names."""
+        term = defined_term(_ESCAPED_PARENTHESIS.sub(r"\1", text))
+        words = query_terms(term) if term else []
+        return bool(words) and all(self._stem(w) in named for w in words)
 
     def title_stems(self, title: str, terms: Iterable[str] | None = None) -> frozenset[str]:
         """Words of a document's title: a question naming the document ("China's interim
@@ -177,11 +212,19 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------ scoring and choosing
 
-    def candidates(self, retrieved: Retrieval, weights: dict[str, float], obligations: bool = False) -> list[Candidate]:
+    def candidates(
+        self,
+        retrieved: Retrieval,
+        weights: dict[str, float],
+        obligations: bool = False,
+        named: frozenset[str] | None = None,
+    ) -> list[Candidate]:
         """Every answerable sentence of the top passages, scored against the question.
 
         ``obligations``: the question asks what a text requires, so sentences that
-        state a duty ("shall", "must") weigh a little more."""
+        state a duty ("shall", "must") weigh a little more. ``named``: the question asks
+        what a term means, and these are the stems of its words: a sentence defining a
+        term made of them (‘deployer’ means ...) is chosen before sentences using it."""
         config = self.settings
         out = []
         for rank, passage in enumerate(retrieved.passages[: config.passages_read]):
@@ -207,17 +250,23 @@ class ExtractiveAnswerer:
                     choice = score - prior + config.length_bonus * min(len(text), 400)
                     if _RECITAL.search(sentence.section or chunk.section or "") or _DIGEST.match(text):
                         choice -= config.recital_penalty
+                    if named is not None and self.defines_named(text, named):
+                        choice += config.definition_bonus
                     out.append(Candidate(
                         chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
                     ))
         return out
 
     def select(
-        self, cands: list[Candidate], document_text: Callable[[StoredChunk], str], kind: str | None = None
+        self,
+        cands: list[Candidate],
+        document_text: Callable[[StoredChunk], str],
+        kind: str | None = None,
+        noun: str | None = None,
     ) -> list[Chosen]:
         """The best sentences that say different things, each with the spans to cite for it (a list
         item with its lead-in), in reading order; with ``kind`` (the kind of value the question asks
-        for), the best sentence stating such a value comes first."""
+        for), the best sentence stating such a value (for a "how many" question: counting ``noun``) comes first."""
         config = self.settings
         ranked = sorted(cands, key=lambda c: c.choice, reverse=True)
         spans_of: dict[int, list[tuple[int, int]] | None] = {}
@@ -240,7 +289,7 @@ class ExtractiveAnswerer:
         if kind is not None:
             value_floor = best * config.value_cutoff
             lead = next(
-                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text) and quotable(c)), None
+                (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text, noun) and quotable(c)), None
             )
             if lead is not None:
                 ranked.remove(lead)
@@ -268,6 +317,7 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(Chosen(cand, spans))
             size += length
+        chosen = self.continued(chosen, cands, document_text)
         first_seen: dict[str, int] = {}
         for c in chosen:
             doc = c.cand.chunk.document_id
@@ -279,6 +329,68 @@ class ExtractiveAnswerer:
         )
         return leading + rest
 
+    def continued(
+        self, chosen: list[Chosen], cands: list[Candidate], document_text: Callable[[StoredChunk], str]
+    ) -> list[Chosen]:
+        """Each chosen sentence quoted with the sentences of its paragraph that continue it: the one
+        before when it opens by referring back ("This exception shall not apply ..."), the ones after
+        that refer back to it or score close to it ("HITL refers to ..." after "Oversight may be
+        achieved through ... HITL ..."), within ``continuation_sentences`` and the answer's length.
+        Each sentence keeps its own citation, so every sentence of the answer is cited."""
+        config = self.settings
+        if config.continuation_sentences <= 0:
+            return chosen
+        by_start = {(c.chunk.id, c.start): c for c in cands}
+        size = sum(b - a for c in chosen for a, b in c.spans)
+        out: list[Chosen] = []
+        for index, choice in enumerate(chosen):
+            cand = choice.cand
+            first, last = choice.spans[0], choice.spans[-1]
+            if last[1] != cand.end or len(choice.spans) > 1 or first[0] != cand.start:
+                out.append(choice)  # an item quoted with its lead-in is whole as it is
+                continue
+            text = document_text(cand.chunk)
+            sentences = cand.chunk.sentences
+            position = next((i for i, x in enumerate(sentences) if x.start == cand.start), None)
+            if position is None:
+                out.append(choice)
+                continue
+            others = [(a, b) for k, c in enumerate(chosen) if k != index and c.cand.chunk.document_id == cand.chunk.document_id
+                      for a, b in c.spans]
+            free = _free_of(others)
+            spans, end, added = [(cand.start, cand.end)], cand.end, 0
+            if position > 0 and _REFERS_BACK.match(cand.text):
+                before = sentences[position - 1]
+                if _same_paragraph(text, before.end, cand.start) and free(before.start, cand.start) and \
+                        size + before.end - before.start <= config.max_answer_chars:
+                    size += before.end - before.start
+                    spans.insert(0, (before.start, before.end))
+                    added += 1
+            while added < config.continuation_sentences and position + 1 < len(sentences):
+                after = sentences[position + 1]
+                body = text[after.start:after.end]
+                follower = by_start.get((cand.chunk.id, after.start))
+                close = follower is not None and follower.choice >= config.continuation_share * cand.choice
+                if not (_REFERS_BACK.match(body) or close) or not _same_paragraph(text, end, after.start):
+                    break
+                if not free(end, after.end) or size + after.end - end > config.max_answer_chars:
+                    break
+                size += after.end - after.start
+                spans.append((after.start, after.end))
+                end = after.end
+                position += 1
+                added += 1
+            out.append(Chosen(cand, spans) if len(spans) > 1 else choice)
+        return out
+
+
+# a sentence that opens by referring to the one before it
+_REFERS_BACK = re.compile(
+    r"^\W*(?:This|These|That|Those|Such|It|Its|They|Their|However|But|Nevertheless|Nonetheless|Accordingly|"
+    r"Therefore|Thus|In (?:that|this|such a) case|To this end|For this purpose|Conversely)\b"
+)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\xa0]*\n")
+
 
 def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
@@ -288,6 +400,17 @@ def _title_words(title: str) -> frozenset[str]:
     """A title's words, singular too ("measures" and "measure")."""
     words = [base_form(w) for w in query_terms(title)]
     return frozenset(words) | frozenset(_singular(w) for w in words)
+
+
+def _free_of(taken: list[tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Whether a span of the same document overlaps none of the ``taken`` ones."""
+    return lambda a, b: not any(a < y and x < b for x, y in taken)
+
+
+def _same_paragraph(text: str, end: int, start: int) -> bool:
+    """Nothing but white space within a paragraph stands between ``end`` and ``start``."""
+    gap = text[end:start]
+    return not gap.strip() and _PARAGRAPH_BREAK.search(gap) is None
 
 
 def term_weights(terms: list[str], document_frequency: dict[str, int], total_chunks: int) -> dict[str, float]:

@@ -14,14 +14,16 @@ from __future__ import annotations
 import re
 
 from ..chunking import split_sentences
+from ..structure import defined_term
 
-__all__ = ["is_list_item", "needs_lead_in", "marker_style", "opens_line", "lead_in", "quote_spans", "MERGE_GAP", "FOLLOW_CHARS"]
+__all__ = ["is_list_item", "is_definition", "needs_lead_in", "marker_style", "opens_line", "lead_in", "quote_spans", "MERGE_GAP", "FOLLOW_CHARS"]
 
 MERGE_GAP = 400  # a lead-in this close to its item (other items between) is quoted with it as one span
 FOLLOW_CHARS = 500  # a lead-in quoted alone takes its following items up to this many characters
 LOOK_BACK = 4000  # how far above an item its lead-in is looked for, in characters
 
-_MARKER = (r"(?:\((?:[a-zA-Z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\)|(?:[a-zA-Z]|[ivxlc]{1,6}|\d{1,3})[.)])")
+# "(b)", "1.", "iv)"; in a text converted to Markdown the parentheses may be escaped: "\\(b\\)"
+_MARKER = (r"(?:\\?\((?:[a-zA-Z]{1,2}|[ivxlcIVXLC]{1,6}|\d{1,3})\\?\)|(?:[a-zA-Z]|[ivxlc]{1,6}|\d{1,3})\\?[.)])")
 _ITEM = re.compile(rf"^\s*(?:[-*\u2022\u2013]\s+)*{_MARKER}(?:\s|$)|^\s*[-*\u2022\u2013]\s+")
 _BARE_MARKER = re.compile(rf"^\s*(?:[-*\u2022\u2013]\s+)*{_MARKER}\s*$")
 _LINE_OPENING = re.compile(rf"[\s\-*\u2022\u2013]*(?:{_MARKER}\s*)?")
@@ -41,13 +43,39 @@ def is_list_item(text: str) -> bool:
 
 def needs_lead_in(text: str) -> bool:
     """An item that is not a sentence of its own: it opens in lower case after its marker, or it
-    ends open (";", "; and", ", or")."""
-    body = _ITEM.sub("", text, count=1).lstrip()
+    ends open (";", "; and", ", or") without a subject and verb of its own. A definition
+    ("(39) ‘emotion recognition system’ means ...;") and a clause opening with a capital in a
+    mixed-case text ("(b) Executive departments shall assess ...;") say something alone."""
+    body = _body(text)
+    if is_definition(text):
+        return False
     letter = _FIRST_LETTER.search(body[:3])
-    return bool(_OPEN_END.search(text)) or (letter is not None and letter.group(0).islower())
+    if letter is not None and letter.group(0).islower():
+        return True
+    if not _OPEN_END.search(text):
+        return False
+    if letter is not None and not body.isupper():
+        return False  # a capitalised clause of a mixed-case text
+    return _CLAUSE_VERB.search(body) is None
 
 
-_STYLE = re.compile(r"^\s*(?:[-*\u2022\u2013]\s+)*(\(?)([a-zA-Z]{1,6}|\d{1,3})([.)])")
+def _body(text: str) -> str:
+    """The item's text after its markers ("(10) (a) ...": every one)."""
+    while (item := _ITEM.match(text)) is not None and item.end() > 0:
+        text = text[item.end():]
+    return text.lstrip()
+
+
+def is_definition(text: str) -> bool:
+    """The item defines a term: "(39) ‘emotion recognition system’ means ...", "\\(c\\) The term “LLM” means ..."."""
+    return defined_term(_body(text).replace("\\(", "(").replace("\\)", ")")) is not None
+
+
+# the verbs that make an all-capitals item ("(3) A DEVELOPER SHALL ...;") a clause of its own
+_CLAUSE_VERB = re.compile(r"\b(?:SHALL|MUST|MAY|MEANS|INCLUDES|IS|ARE|DOES|DO)\b")
+
+
+_STYLE = re.compile(r"^\s*(?:[-*\u2022\u2013]\s+)*\\?(\(?)([a-zA-Z]{1,6}|\d{1,3})\\?([.)])")
 
 
 def marker_style(line: str) -> str | None:
@@ -151,6 +179,8 @@ def quote_spans(text: str, start: int, end: int) -> list[tuple[int, int]] | None
         return [(start, follow)] if follow is not None else [(start, end)]
     if not opens_line(text, start) or not is_list_item(sentence):
         return [(start, end)]  # a sentence of a paragraph (or a piece of an overlong one)
+    if is_definition(sentence):
+        return [(start, end)]  # "(60) ‘deep fake’ means ...": a definition needs no lead-in
     found = lead_in(text, start)
     if found is None:
         return None if needs_lead_in(sentence) else [(start, end)]

@@ -39,6 +39,8 @@ _FILLER = frozenset(
 _WORD = re.compile(r"[^\W\d_]{2,}")
 # a footnote or bibliography entry: "20  Haiying Guan, James Horan, ... “Guardians of Forensic Evidence ...”"
 _FOOTNOTE = re.compile(r"^\s*\d{1,3}\s+(?=.*(?:[“\"].{10,}[”\"]|https?://|\bet al\.|\bdoi\b|\(\d{4}\)))", re.DOTALL)
+# a footnote defining a term says something: '3 "Algorithmic monocultures" refers to the phenomenon ...'
+_DEFINING_NOTE = re.compile(r"^\s*\d{1,3}\s+[“\"‘'][^”\"’'\n]{2,80}[”\"’']\s+(?:means|refers to|is|are|describes)\b")
 _ADDRESS = re.compile(r"https?://\S+|www\.\S+")
 
 
@@ -49,7 +51,7 @@ def says_something(text: str) -> bool:
     stripped = text.strip()
     if _HEADING_START.match(stripped) and not re.search(r"[.;:!?]\W*$", stripped):
         return False
-    if _FOOTNOTE.match(stripped):
+    if _FOOTNOTE.match(stripped) and not _DEFINING_NOTE.match(stripped):
         return False
     stripped = _ADDRESS.sub(" ", stripped)
     words = [w for w in _WORD.findall(_REFERENCE.sub(" ", stripped)) if w.lower() not in _FILLER]

@@ -148,3 +148,34 @@ def test_a_sentence_repeating_the_documents_name_does_not_meet_the_question_by_i
     assert answerer.overlap(weights, output, ignore, unmatched) == 1.0
     assert answerer.overlap(weights, training, ignore, unmatched) == pytest.approx(2 / 3)
     assert answerer.overlap(weights, training, ignore) == 1.0  # without leaving the name out, a tie
+
+
+def test_a_question_asking_what_a_term_means_quotes_its_definition(corpus_pipeline):
+    answer = corpus_pipeline.ask("What does the AI Act mean by a deep fake?")
+    assert not answer.abstained, answer.answer
+    first = answer.citations[0]
+    assert first.document_id == "eu__eu-ai-act-2024-1689.txt"
+    assert "‘deep fake’ means" in first.quote
+    assert "‘serious incident’" not in first.quote  # the definition alone, not with the one above as its lead-in
+    assert_checkable(corpus_pipeline, answer)
+
+
+def test_a_sentence_is_quoted_with_the_one_continuing_it(corpus_pipeline):
+    answer = corpus_pipeline.ask(
+        "How do the ethics guidelines distinguish human-in-the-loop from human-on-the-loop and human-in-command?"
+    )
+    assert not answer.abstained, answer.answer
+    first, following = answer.citations[0], answer.citations[1]
+    assert first.quote.startswith("HIC refers to the capability to oversee the overall activity")
+    # the next sentence of the paragraph refers back to it: quoted with it, under its own citation
+    assert following.quote.startswith("This can include the decision not to use an AI system")
+    assert following.document_id == first.document_id and 0 < following.start - first.end < 5
+    assert_checkable(corpus_pipeline, answer)
+
+
+def test_a_how_many_answer_gives_no_number_counting_something_else(corpus_pipeline):
+    answer = corpus_pipeline.ask("How many written responses did the UK white paper consultation get?")
+    assert not answer.abstained, answer.answer
+    # the quoted sentence speaks of a "12-week public consultation": 12 counts weeks, not responses
+    assert answer.direct_answer is None or answer.direct_answer.text == "409"
+    assert_checkable(corpus_pipeline, answer)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.direct import asked_kind, direct_answer, values_in
-from rag.answering.leadins import quote_spans
+from rag.answering.direct import asked_kind, counted, direct_answer, values_in
+from rag.answering.leadins import marker_style, needs_lead_in, quote_spans
 from rag.answering.sentences import says_something
 from rag.loading import load_file
 from rag.types import Citation
@@ -144,3 +144,88 @@ def test_direct_answer_needs_exactly_one_value_in_the_first_span_stating_any():
     assert direct_answer(None, [one]) is None
     repeated = citation(4, "The Commission shall consult; the Commission shall then decide.")
     assert direct_answer("body", [repeated]).text == "Commission"  # one body named twice is one value
+
+
+def test_a_definition_far_below_the_lead_in_is_quoted_alone(shared_corpus):
+    text = corpus_text(shared_corpus, "eu/eu-ai-act-2024-1689.txt")
+    for opening in ("(39)\n\n‘emotion recognition system’ means", "(60)\n\n‘deep fake’ means"):
+        start = text.index(opening)
+        end = text.index(";", start) + 1
+        # alone: not with "(49) ‘serious incident’ means ... any of the following:" taken for its lead-in
+        assert quote_spans(text, start, end) == [(start, end)]
+
+
+def test_an_item_behind_an_escaped_marker_is_quoted(shared_corpus):
+    text = corpus_text(shared_corpus, "us/us-eo-14141-ai-infrastructure-2025.md")
+    start = text.index("\\(e\\) \xa0By March 31, 2025")
+    end = text.index(".", text.index("competitive public solicitations", start)) + 1
+    assert marker_style(text[start:start + 12]) == "(lower)"
+    spans = quote_spans(text, start, end)
+    assert spans is not None and spans[-1] == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("item", "needs"),
+    [
+        ("(b) the list of prohibited practices set out in Article 5; and", True),
+        ("(b) EMPLOYMENT OR AN EMPLOYMENT OPPORTUNITY;", True),
+        ("(39) ‘emotion recognition system’ means an AI system for identifying emotions;", False),
+        ('- (10) (a) "INTENTIONAL AND SUBSTANTIAL MODIFICATION" MEANS A DELIBERATE CHANGE;', False),
+        ("\\(c\\) \xa0The term “LLM” means a large language model;", False),
+        ("(b) Executive departments and agencies shall assess their discretionary grant programs; and", False),
+        ("(3) A DEVELOPER SHALL DISCLOSE THE KNOWN RISKS;", False),
+    ],
+)
+def test_which_items_need_a_lead_in(item, needs):
+    assert needs_lead_in(item) is needs
+
+
+def test_a_footnote_defining_a_term_says_something():
+    assert says_something('3 "Algorithmic monocultures" refers to the phenomenon in which repeated use of one model')
+    assert not says_something("20  Haiying Guan, James Horan, “Guardians of Forensic Evidence” (2023)")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When is a change to an AI system a 'substantial modification' under the AI Act?", None),
+        ("Under the permitting order, when is federal funding presumed not to make a project federal?", None),
+        ("When does a system count as high-risk in Colorado?", None),
+        ("When does the AI Act apply?", "date"),
+    ],
+)
+def test_a_when_question_asking_a_condition_asks_no_date(question, kind):
+    assert asked_kind(question) == kind
+
+
+def test_a_year_inside_a_name_is_no_date():
+    text = "The UK GDPR and the Data Protection Act 2018 regulate it; the plan runs from 1 January 2020."
+    assert [text[a:b] for a, b in values_in("date", text)] == ["1 January 2020"]
+
+
+def test_a_how_many_answer_reads_the_number_counting_what_is_asked():
+    question = "How many written responses did the UK white paper consultation get?"
+    assert counted(question) == "responses"
+    assert counted("How many frontier AI models was the institute to test?") == "models"
+    held = "We held a formal \n12-week public consultation that closed on 21 June 2023."
+    received = "95. In total, we received 409 written consultation responses from organisations and \nindividuals."
+    assert direct_answer("number", [citation(1, held)], question) is None  # 12 counts weeks, not responses
+    found = direct_answer("number", [citation(1, held), citation(2, received)], question)
+    assert found is not None and found.text == "409" and found.citation.n == 2
+
+
+def test_term_overlap_reads_a_word_pair_as_one_word():
+    from rag.answering.extractive import ExtractiveAnswerer
+
+    class NoStatistics:
+        def document_frequencies(self, terms: list[str]) -> dict[str, int]:
+            return dict.fromkeys(terms, 1)
+
+        def counts(self) -> dict[str, int]:
+            return {"chunks": 10}
+
+    answerer = ExtractiveAnswerer(NoStatistics(), lambda word: False)
+    weights = {"deepfake": 1.0, "disclose": 1.0}
+    assert answerer.overlap(weights, "content constituting a deep fake shall disclose that") == 1.0
+    assert answerer.overlap({"startups": 1.0}, "SMEs, including start-ups, shall") == 1.0
+    assert answerer.overlap(weights, "deployers shall disclose that") == 0.5
