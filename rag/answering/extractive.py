@@ -384,10 +384,11 @@ class ExtractiveAnswerer:
         return out
 
 
-# a sentence that opens by referring to the one before it
+# a sentence that opens by referring to the one before it ("This year", "that week": a time, not a reference)
 _REFERS_BACK = re.compile(
-    r"^\W*(?:This|These|That|Those|Such|It|Its|They|Their|However|But|Nevertheless|Nonetheless|Accordingly|"
-    r"Therefore|Thus|In (?:that|this|such a) case|To this end|For this purpose|Conversely)\b"
+    r"^\W*(?:(?:This|These|That|Those)(?!\s+(?:year|week|month|day|time|morning|evening|summer|spring|autumn|"
+    r"winter|season|quarter|decade|century)s?\b)|Such|It|Its|They|Their|However|But|Nevertheless|Nonetheless|"
+    r"Accordingly|Therefore|Thus|In (?:that|this|such a) case|To this end|For this purpose|Conversely)\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\xa0]*\n")
 

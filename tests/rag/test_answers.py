@@ -161,15 +161,23 @@ def test_a_question_asking_what_a_term_means_quotes_its_definition(corpus_pipeli
 
 
 def test_a_sentence_is_quoted_with_the_one_continuing_it(corpus_pipeline):
-    answer = corpus_pipeline.ask(
-        "How do the ethics guidelines distinguish human-in-the-loop from human-on-the-loop and human-in-command?"
-    )
+    answer = corpus_pipeline.ask("How must Chinese generative AI providers handle complaints from the public?")
     assert not answer.abstained, answer.answer
     first, following = answer.citations[0], answer.citations[1]
-    assert first.quote.startswith("HIC refers to the capability to oversee the overall activity")
-    # the next sentence of the paragraph refers back to it: quoted with it, under its own citation
-    assert following.quote.startswith("This can include the decision not to use an AI system")
+    assert "establish and improve a mechanism for receiving complaints" in first.quote
+    # the next sentence of the paragraph refers back to it ("They should also ..."): quoted with it, under its
+    # own citation
+    assert following.quote.startswith("They should also publicize")
     assert following.document_id == first.document_id and 0 < following.start - first.end < 5
+    assert_checkable(corpus_pipeline, answer)
+
+
+def test_a_sentence_opening_with_a_time_does_not_continue_the_one_before(corpus_pipeline):
+    answer = corpus_pipeline.ask("What did the UN Secretary-General say about AI regulation at the 2025 Shanghai conference?")
+    assert not answer.abstained, answer.answer
+    assert any("Guterres" in c.quote for c in answer.citations)
+    # "This year's conference has attracted over 800 companies" speaks of a time, not of the sentence before
+    assert not any(c.quote.startswith("This year") for c in answer.citations)
     assert_checkable(corpus_pipeline, answer)
 
 
