@@ -28,6 +28,7 @@ RETRIEVAL_ROWS = [
 ]
 SERVICE_ROWS = [
     ("citation_validity", "citation validity"),
+    ("markers_match", "answer markers match its citations"),
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
     ("cited_sentence_share", "sentences with a citation"),

@@ -54,6 +54,7 @@ from eval.metrics import (
 from eval.provisions import PROVISION_KS, Provisions
 from eval.structure_baseline import StructureBaseline
 from rag.answering.direct import asked_kind
+from rag.citations import markers
 from rag.config import Settings, settings_hash
 from rag.contract import PipelineProtocol
 from rag.serialize import answer_json
@@ -62,7 +63,8 @@ SEARCH_K = 10
 FAST_PER_CATEGORY = 8
 RETRIEVAL_METRICS = [*(f"recall@{k}" for k in RECALL_KS), "mrr", "ndcg@10", *(f"provision_hit@{k}" for k in PROVISION_KS)]
 ANSWER_METRICS = [
-    "citation_validity", "citation_precision", "citation_recall", "cited_sentence_share", "f1", "similarity",
+    "citation_validity", "markers_match", "citation_precision", "citation_recall", "cited_sentence_share", "f1",
+    "similarity",
     "direct_answer_accuracy",
 ]
 SERVICE_METRICS = RETRIEVAL_METRICS + ANSWER_METRICS
@@ -411,6 +413,8 @@ def _answer_metrics(
         "n_citations": len(citations),
         "n_valid_citations": sum(1 for c in citations if c["valid"]),
         "citation_validity": (sum(c["valid"] for c in citations) / len(citations)) if citations else None,
+        # every [n] of the answer names a citation it carries, and every citation is named
+        "markers_match": float(set(markers(answer or "")) == {c.get("n") for c in citations}) if citations else None,
         "citation_precision": citation_precision(quotes, gold),
         "citation_recall": citation_recall(quotes, gold) if answerable else None,
         "cited_sentence_share": None if abstained else cited_sentence_share(answer, reply.get("notes") or ()),

@@ -15,7 +15,6 @@ any extractive answer does.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from ..steering import Side
 from ..types import Answer, Citation
@@ -59,7 +58,7 @@ class ComparisonAnswerer:
             own = [c for c in cands if c.chunk.document_id in side.document_ids]
             best = max((c.score for c in own), default=0.0)
             chosen = self._choose(own, share, retrieved) if own and best >= settings.abstain_threshold else []
-            side_parts, side_citations = _numbered(compose(chosen, retrieved.document_text), len(citations))
+            side_parts, side_citations = compose(chosen, retrieved.document_text, first=len(citations) + 1)
             if not side_citations:
                 note = no_evidence_note(side)
                 parts.append(note)
@@ -74,18 +73,6 @@ class ComparisonAnswerer:
         chosen = self.extractive.select(own, retrieved.document_text)
         kept = {id(c) for c in sorted(chosen, key=lambda c: c.cand.score, reverse=True)[:share]}
         return [c for c in chosen if id(c) in kept]
-
-
-def _numbered(composed: tuple[list[str], list[Citation]], before: int) -> tuple[list[str], list[Citation]]:
-    """A side's sentences and citations renumbered to follow the ``before`` citations of earlier sides."""
-    parts, citations = composed
-    out_parts, out_citations = [], []
-    for part, citation in zip(parts, citations):
-        n = before + citation.n
-        marker = f"[{citation.n}]"
-        out_parts.append(part[: part.rfind(marker)] + f"[{n}]" if part.endswith(marker) else part)
-        out_citations.append(replace(citation, n=n))
-    return out_parts, out_citations
 
 
 class NamesAsideAnswerer:

@@ -455,9 +455,12 @@ def answer_events(
     )
 
 
-def compose(chosen: list[Chosen], document_text: Callable[[StoredChunk], str]) -> tuple[list[str], list[Citation]]:
-    """The answer's sentences, each with its [n] marker (a list item quoted apart from its lead-in
-    gets two), and the citations behind them.
+def compose(
+    chosen: list[Chosen], document_text: Callable[[StoredChunk], str], first: int = 1
+) -> tuple[list[str], list[Citation]]:
+    """The answer's sentences, each with its [n] marker (a list item quoted apart from its lead-in,
+    or a sentence with the one continuing it, gets one per span), and the citations behind them,
+    numbered from ``first`` (a later group of an answer continues the numbers of the earlier ones).
 
     ``document_text(chunk)`` gives the full text of the chunk's document, against
     which every citation is checked before it is returned.
@@ -471,7 +474,7 @@ def compose(chosen: list[Chosen], document_text: Callable[[StoredChunk], str]) -
         for start, end in choice.spans:
             quote = text[start:end]
             citation = Citation(
-                n=len(citations) + 1,
+                n=first + len(citations),
                 document_id=cand.chunk.document_id,
                 title=cand.chunk.title,
                 section=cand.sentence.section or cand.chunk.section,
