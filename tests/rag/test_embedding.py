@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,13 +118,18 @@ def test_the_export_is_reused_and_rebuilt_when_damaged(tmp_path, caplog):
     assert json.loads((cache.directory / "model.onnx.json").read_text())["sha256"]
 
 
+def _model_copy(folder: Path, *but: str) -> Path:
+    """The packaged model in ``folder``, linked file by file, but for the files named in ``but``."""
+    folder.mkdir()
+    for item in ModelFolder("all-MiniLM-L6-v2").path.iterdir():
+        if item.name not in but:
+            os.symlink(item, folder / item.name)
+    return folder
+
+
 def test_another_model_gets_its_own_export(tmp_path):
     packaged = ModelFolder("all-MiniLM-L6-v2").path
-    copy = tmp_path / "my-model"
-    copy.mkdir()
-    for item in packaged.iterdir():
-        if item.name != "config.json":
-            os.symlink(item, copy / item.name)
+    copy = _model_copy(tmp_path / "my-model", "config.json")
     config = json.loads((packaged / "config.json").read_text())
     config["layer_norm_eps"] = 1e-11  # changes what the model computes, so a new export is needed
     (copy / "config.json").write_text(json.dumps(config))
@@ -184,12 +190,7 @@ def test_onnx_sessions_follow_the_thread_setting(monkeypatch):
 
 
 def test_a_model_that_cannot_be_exported_says_why(tmp_path):
-    packaged = ModelFolder("all-MiniLM-L6-v2").path
-    broken = tmp_path / "broken-model"
-    broken.mkdir()
-    for item in packaged.iterdir():
-        if item.name != "model.safetensors":
-            os.symlink(item, broken / item.name)
+    broken = _model_copy(tmp_path / "broken-model", "model.safetensors")
     (broken / "model.safetensors").write_bytes(b"not weights")
     cache = ExportCache(tmp_path / "models", ModelFolder(str(broken)))
     with pytest.raises(ModelUnavailable, match="cannot load"):
