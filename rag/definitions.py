@@ -14,8 +14,8 @@ system" does not bring up the definition of "withdrawal of an AI system", and
 from __future__ import annotations
 
 import re
-import threading
 
+from .store.derived import Derived
 from .store.documents import DocumentStore
 
 __all__ = ["DefinitionMap", "term_form"]
@@ -37,16 +37,11 @@ class DefinitionMap:
 
     def __init__(self, store: DocumentStore):
         self.store = store
-        self._lock = threading.Lock()
-        self._signature: tuple[tuple[str, str], ...] | None = None
-        self._terms: dict[str, dict[str, list[str]]] = {}  # document id -> term -> chunk ids, in reading order
+        # document id -> term -> chunk ids, in reading order
+        self._terms: Derived[dict[str, dict[str, list[str]]]] = Derived(store, self._read, {})
 
     def _index(self) -> dict[str, dict[str, list[str]]]:
-        signature = tuple(sorted(self.store.hashes().items()))
-        with self._lock:
-            if signature != self._signature:
-                self._terms, self._signature = self._read(), signature
-            return self._terms
+        return self._terms.get()
 
     def _read(self) -> dict[str, dict[str, list[str]]]:
         terms: dict[str, dict[str, list[str]]] = {}

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass, field
 
 from .status_answers import asks_about_status
+from .store.derived import Derived
 from .store.documents import DocumentStore
 from .understanding import JURISDICTION_NAMES, Provision, Understood, normalize
 
@@ -92,17 +92,11 @@ class SectionMap:
 
     def __init__(self, store: DocumentStore):
         self.store = store
-        self._lock = threading.Lock()
-        self._signature: tuple[tuple[str, str], ...] | None = None
-        self._built: dict[tuple[str, str, str], list[_Located]] = {}
+        self._built: Derived[dict[tuple[str, str, str], list[_Located]]] = Derived(store, self._read, {})
 
     def _index(self) -> dict[tuple[str, str, str], list[_Located]]:
         """The index, read again only when a document has been added, changed or removed."""
-        signature = tuple(sorted(self.store.hashes().items()))
-        with self._lock:
-            if signature != self._signature:
-                self._built, self._signature = self._read(), signature
-            return self._built
+        return self._built.get()
 
     def _read(self) -> dict[tuple[str, str, str], list[_Located]]:
         index: dict[tuple[str, str, str], list[_Located]] = {}
