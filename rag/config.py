@@ -67,8 +67,13 @@ class RetrievalSettings(_Group):
         description="Score factor for operative provisions when the question asks what a text requires.",
     )
     recital_damping: float = Field(
-        default=0.85, ge=0.0, le=10.0,
-        description="Score factor for recitals when the question asks what a text requires (they explain, not oblige).",
+        default=0.7, ge=0.0, le=10.0,
+        description="Score factor for recitals unless the question asks why (they explain, not oblige).",
+    )
+    recital_links: float = Field(
+        default=0.95, ge=0.0, le=10.0,
+        description="Share of a leading recital's score given to the provision it reads most like (rag.recitals; "
+                    "0: off): a question in plain words matches the recital, the article holds the rule.",
     )
     steering: bool = Field(
         default=True,

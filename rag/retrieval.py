@@ -19,15 +19,17 @@ from .config import RetrievalSettings
 from .definitions import DefinitionMap
 from .embedding import Embedder
 from .errors import InvalidInput, storage_failure
+from .recitals import RecitalLinks
 from .steering import SectionMap, Side, Steer
 from .store.documents import DocumentStore, StoredChunk
 from .store.vectors import VectorIndex
-from .terms import asks_about_requirements, asks_for_definition, lexical_terms
+from .terms import asks_about_requirements, asks_for_definition, asks_for_reasons, lexical_terms
 from .types import Passage
 
 log = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "bm25")
+_LEADING = 10  # candidates whose recitals may raise the provisions they explain
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 @dataclass
@@ -55,6 +57,7 @@ class Retriever:
         self.executor = executor
         self.sections = SectionMap(store)
         self.definitions = DefinitionMap(store)
+        self.recitals = RecitalLinks(store)
         self._texts: dict[tuple[str, str], str] = {}
         self._texts_lock = threading.Lock()
 
@@ -288,7 +291,13 @@ class Retriever:
         of its own, up to ``section_passages`` for one section (a long article or a list of
         many items holds answers to different questions in pieces far apart). With the ``sides``
         of a comparison, each side's passages are formed apart and taken in turn, so that no side
-        loses its share of the ``top_k`` to another side's longer sections or operative provisions."""
+        loses its share of the ``top_k`` to another side's longer sections or operative provisions.
+
+        Unless the question asks for reasons, recitals rank below the provisions they explain
+        (``rag.recitals``): a recital among the first candidates raises its provision, then gives way."""
+        rules = policy_aware and not asks_for_reasons(query)  # a question about the reasons is answered by recitals
+        if rules:
+            ranked = self._explained(ranked, len(sides))
         chunks = self.store.get_chunks([r.chunk_id for r in ranked], with_vectors=with_vectors)
         boost = policy_aware and asks_about_requirements(query)
         scored = []
@@ -299,6 +308,8 @@ class Retriever:
             score = r.score
             if boost:
                 score *= self._kind_factor(chunk.kind)
+            elif rules and chunk.kind == "recital":
+                score *= self.settings.recital_damping
             scored.append((score, r, chunk))
         scored.sort(key=lambda t: t[0], reverse=True)
         if len(sides) < 2:
@@ -313,6 +324,25 @@ class Retriever:
         for i, group in enumerate(taken):  # the order taken, as scores
             group["score"] = (n - i) / n
         return [self._passage(g) for g in taken], chunks
+
+    def _explained(self, ranked: list[Ranked], sides: int) -> list[Ranked]:
+        """``ranked`` with the provision each leading recital explains raised to a share
+        (``recital_links``) of the recital's score: the first ``_LEADING`` candidates (of each side)."""
+        factor = self.settings.recital_links
+        if factor <= 0:
+            return ranked
+        scores = {r.chunk_id: r.score for r in ranked}
+        raised = False
+        leading = ranked[: _LEADING * max(1, sides)]
+        links = self.recitals.explained([r.chunk_id for r in leading])
+        for r in leading:
+            link = links.get(r.chunk_id)
+            if link is not None and scores.get(link[0], 0.0) < r.score * factor:
+                scores[link[0]] = r.score * factor
+                raised = True
+        if not raised:
+            return ranked
+        return sorted((Ranked(c, s) for c, s in scores.items()), key=lambda r: r.score, reverse=True)
 
     def _groups(self, scored: list[tuple[float, Ranked, StoredChunk]], top_k: int) -> list[dict]:
         """At most ``top_k`` passages (as groups of chunks) from scored chunks, best first."""

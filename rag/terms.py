@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["query_terms", "lexical_terms", "base_form", "asks_about_requirements", "asks_for_definition"]
+__all__ = ["query_terms", "lexical_terms", "base_form", "asks_about_requirements", "asks_for_definition", "asks_for_reasons"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
@@ -44,6 +44,14 @@ _REQUIREMENT = re.compile(
 def asks_about_requirements(question: str) -> bool:
     """The question asks what a text requires, allows or defines."""
     return bool(_REQUIREMENT.search(question))
+
+
+_REASONS = re.compile(r"\b(?:recitals?|preamble|why|rationale|reasons?)\b", re.IGNORECASE)
+
+
+def asks_for_reasons(question: str) -> bool:
+    """The question asks why a text says what it says, or names its recitals: what the recitals are for."""
+    return bool(_REASONS.search(question))
 
 
 _DEFINITION = re.compile(
