@@ -37,7 +37,8 @@ Operators shall hold third-party liability cover of at least EUR 1 000 000 for d
 
 Article 3
 Persons reporting breaches
-Persons reporting breaches of this Regulation to a competent authority shall enjoy protection against dismissal, demotion and any other retaliation by their employer.
+Persons reporting breaches of this Regulation to a competent authority shall enjoy protection
+against dismissal, demotion and any other retaliation by their employer.
 
 Article 4
 Night operations
