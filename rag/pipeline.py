@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 import time
@@ -45,6 +46,7 @@ from .answering import (
     answer_of,
 )
 from .answering.comparison import ComparisonAnswerer, NamesAsideAnswerer
+from .answering.provision import Cited, ProvisionAnswerer, asks_only_for
 from .config import Settings
 from .embedding import Embedder
 from .errors import DocumentNotFound, IndexMismatch, InvalidInput
@@ -59,7 +61,7 @@ from .steering import Steer, plan
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Answer, Document, DocumentInfo, Passage
-from .understanding import Understood
+from .understanding import JURISDICTION_NAMES, Understood
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +314,9 @@ class Pipeline:
             retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
             if steer is not None and steer.sides and answerer is self.extractive:
                 answerer = ComparisonAnswerer(self.extractive, steer.sides, steer.query)
+            elif steer is not None and steer.provisions and answerer is self.extractive:
+                cited = self._cited(steer)
+                answerer = ProvisionAnswerer(self.extractive, cited, asks_only_for(question, _names(understood), cited))
             elif steer is not None and steer.scored_as and answerer is self.extractive and self.settings.answering.names_aside:
                 answerer = NamesAsideAnswerer(self.extractive, steer.scored_as)
             drafted_parts: list[str] = []
@@ -328,6 +333,24 @@ class Pipeline:
         timings["answer_ms"] = _ms(mark)
         timings["total_ms"] = _ms(started)
         yield DoneEvent(replace(answer, timings_ms={**answer.timings_ms, **timings}, understood=understood.to_dict()))
+
+
+    def _cited(self, steer: Steer) -> list[Cited]:
+        """The provisions steering located for the question, with their chunks (the cited paragraph's first)."""
+        cited = []
+        for document_id, provision in steer.provisions:
+            exact, rest = self.retriever.sections.chunks_of(document_id, provision)
+            paragraph = re.search(r"\((\d+)\)", provision.ref)
+            cited.append(Cited(document_id, provision.text, paragraph.group(1) if paragraph else None, tuple(exact + rest)))
+        return cited
+
+
+def _names(understood: Understood) -> list[str]:
+    """The words a question uses to name instruments, families of them and jurisdictions."""
+    names = [n for _, n in understood.documents] + [n for n, _ in understood.families]
+    for code in understood.jurisdictions:
+        names += [n for n in JURISDICTION_NAMES.get(code, ()) if len(n) > 3 or n in ("eu", "us", "uk")]
+    return names
 
 
 def _ms(since: float) -> float:

@@ -118,13 +118,15 @@ _NUMBERED = re.compile(
     re.IGNORECASE,
 )
 _PROVISION = re.compile(
-    r"\b(?P<kind>Articles?|Art\.|Recitals?|Annex(?:es)?|Sections?|Sec\.|§|Chapters?|Title)\s*"
+    r"\b(?P<kind>Articles?|Arts?\.?(?=\s*\d)|Recitals?|Annex(?:es)?|Sections?|Sec\.?(?=\s*\d)|§|Chapters?|Title)\s*"
     r"(?P<ref>\d{1,2}-\d{1,2}-\d{3,4}(?:\([0-9a-z]+\))*|[0-9]+[a-z]?(?:\.[0-9]+)*(?:\([0-9a-z]+\))*|[IVXLC]+\b)"
     r"|\b(?P<code>\d{1,2}-\d{1,2}-\d{3,4}(?:\([0-9a-z]+\))*)"
-    r"|§\s*(?P<section>\d+(?:\.\d+)*)",
+    r"|§\s*(?P<section>\d+(?:\.\d+)*)"
+    r"|\b(?P<numbered>\d{5}\.\d{1,3})\b",  # a numbered code section written alone: "22757.13"
     re.IGNORECASE,
 )
-_KIND = {"article": "article", "articles": "article", "art.": "article", "recital": "recital", "recitals": "recital",
+_KIND = {"article": "article", "articles": "article", "art.": "article", "art": "article", "arts.": "article",
+         "arts": "article", "sec": "section", "recital": "recital", "recitals": "recital",
          "annex": "annex", "annexes": "annex", "section": "section", "sections": "section", "sec.": "section",
          "§": "section", "chapter": "chapter", "chapters": "chapter", "title": "title"}
 _GENERIC = frozenset(
@@ -461,8 +463,8 @@ def provisions(question: str) -> list[Provision]:
     for match in _PROVISION.finditer(question):
         if match.group("code"):
             out.append(Provision("code_section", match.group("code"), match.group()))
-        elif match.group("section"):
-            out.append(Provision("section", match.group("section"), match.group()))
+        elif match.group("section") or match.group("numbered"):
+            out.append(Provision("section", match.group("section") or match.group("numbered"), match.group().strip()))
         else:
             kind = _KIND[match.group("kind").lower()]
             ref = match.group("ref")

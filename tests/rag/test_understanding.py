@@ -141,6 +141,21 @@ def test_jurisdictions_and_provisions(lexicon):
 
 
 @pytest.mark.parametrize(
+    "question, found",
+    [
+        ("AI Act art 73", [("article", "73")]),
+        ("Arts. 5 of the AI Act", [("article", "5")]),
+        ("EO 14110 sec 5.2", [("section", "5.2")]),
+        ("What does 22757.13 of California's SB 53 provide?", [("section", "22757.13")]),
+        ("Is this state of the art?", []),  # "art" without a number is a word
+        ("the art of regulation", []),
+    ],
+)
+def test_references_written_the_short_way(question, found):
+    assert [(p.kind, p.ref) for p in provisions(question)] == found
+
+
+@pytest.mark.parametrize(
     "question, missing",
     [
         ("What does South Korea's AI Basic Act require?", "South Korea's AI Basic Act"),
