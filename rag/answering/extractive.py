@@ -26,6 +26,7 @@ from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
 from .direct import asked_kind, counted, direct_answer, holds_value
 from .leadins import quote_spans
+from .lists import asked_items, enumerates
 from .sentences import AnswerSentenceRule, says_something
 
 __all__ = ["answer_events", "asks_definition", "ExtractiveAnswerer", "CorpusStatistics"]
@@ -147,7 +148,7 @@ class ExtractiveAnswerer:
         parts: list[str] = []
         kind = asked_kind(question)
         if cands and confidence >= self.settings.abstain_threshold:
-            chosen = self.select(cands, retrieved.document_text, kind, counted(question))
+            chosen = self.select(cands, retrieved.document_text, kind, counted(question), asked_items(question))
             parts, citations = compose(chosen, retrieved.document_text)
         yield from answer_events(
             question, retrieved, parts, citations, confidence, direct_answer=direct_answer(kind, citations, question)
@@ -263,10 +264,12 @@ class ExtractiveAnswerer:
         document_text: Callable[[StoredChunk], str],
         kind: str | None = None,
         noun: str | None = None,
+        items: int | None = None,
     ) -> list[Chosen]:
         """The best sentences that say different things, each with the spans to cite for it (a list
         item with its lead-in), in reading order; with ``kind`` (the kind of value the question asks
-        for), the best sentence stating such a value (for a "how many" question: counting ``noun``) comes first."""
+        for), the best sentence stating such a value (for a "how many" question: counting ``noun``) comes
+        first; with ``items`` (the question asks to name that many things), the best one naming that many."""
         config = self.settings
         ranked = sorted(cands, key=lambda c: c.choice, reverse=True)
         spans_of: dict[int, list[tuple[int, int]] | None] = {}
@@ -286,14 +289,17 @@ class ExtractiveAnswerer:
             return []
         floor = best * config.relative_cutoff
         lead = None
+        value_floor = best * config.value_cutoff
         if kind is not None:
-            value_floor = best * config.value_cutoff
             lead = next(
                 (c for c in ranked if c.choice >= value_floor and holds_value(kind, c.text, noun) and quotable(c)), None
             )
-            if lead is not None:
-                ranked.remove(lead)
-                ranked.insert(0, lead)
+        elif items is not None:
+            lead = next((c for c in ranked if c.choice >= value_floor and quotable(c) and enumerates(
+                " ".join(document_text(c.chunk)[a:b] for a, b in quotable(c) or []), items)), None)
+        if lead is not None:
+            ranked.remove(lead)
+            ranked.insert(0, lead)
         chosen: list[Chosen] = []
         size = 0
         for cand in ranked:
