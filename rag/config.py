@@ -46,7 +46,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 # Bump when chunk boundaries, the embedded or lexically indexed text, or the text
 # normalization (rag.normalize) change, so old vectors are not reused: `rag reindex` rebuilds.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 
 class _Group(BaseModel):

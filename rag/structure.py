@@ -69,8 +69,28 @@ def find_headings(text: str) -> list[Heading]:
     if first_article is not None:
         for match in _RECITAL.finditer(text, 0, first_article):
             found.setdefault(match.start(), Heading(match.start(), 3, f"Recital {match.group(1)}", "recital"))
-    headings = sorted(found.values(), key=lambda h: h.start)
+    headings = sorted((h for h in found.values() if not _contents_entry(text, h)), key=lambda h: h.start)
     return _drop_numbered_noise(headings)
+
+
+_LABEL_LEAD = re.compile(r"^\W*(?:[A-Za-z]+\.?[^\S\n]+)?[\dIVXLC]+(?:[.\-]\d+)*\.?")
+_PAGE_NUMBER = re.compile(r"[^\S\n]\d{1,3}[^\S\n]*$")
+
+
+def _contents_entry(text: str, heading: Heading) -> bool:
+    """A line of a table of contents ("6.10. AI sandboxes and testbeds 60"): its title ends in a page
+    number and holds no sentence. Taken for a heading, it would put all that follows the contents
+    under the last entry."""
+    if heading.kind in ("paragraph", "recital", "heading"):
+        return False
+    end = text.find("\n", heading.start)
+    line = text[heading.start:end if end >= 0 else len(text)]
+    title = _LABEL_LEAD.sub("", line, count=1)
+    if end >= 0 and not _PAGE_NUMBER.search(title):  # an entry's title may wrap onto a second line
+        following = text[end + 1:text.find("\n", end + 1) if text.find("\n", end + 1) >= 0 else len(text)]
+        title = f"{title} {following}"
+    page = _PAGE_NUMBER.search(title)
+    return page is not None and "." not in title and re.search(r"[A-Za-z]{3}", title[:page.start()]) is not None
 
 
 def _clean_label(raw: str) -> str:

@@ -139,3 +139,24 @@ def test_executive_order_sections_with_non_breaking_spaces():
     text = "\u00a0\u00a0Section 1.\u00a0 Purpose.\u00a0 Text of the purpose.\n\n\u00a0\u00a0Sec. 2.\u00a0 Policy.\u00a0 Text."
     labels = [h.label for h in find_headings(text)]
     assert labels == ["Section 1", "Section 2"]
+
+
+def test_a_table_of_contents_gives_no_headings():
+    text = (
+        "Contents\n"
+        "1. Ministerial foreword 2\n"
+        "5.1. Delivering a proportionate, context-based approach to regulate the use of AI 13\n"
+        "5.2. Examining the case for new responsibilities for developers of highly capable \n"
+        "general-purpose AI systems 25\n"
+        "I. Chapter I: Foundations of Trustworthy AI 9\n"
+        "Ministerial foreword\n"
+        "The UK is a world leader in AI and intends to stay one.\n"
+        "5.1. Delivering a proportionate, context-based approach to regulate the use of AI\n"
+        "Regulators will apply the principles within their remits.\n"
+        "Article 12\n"
+        "Providers shall keep logs.\n"
+    )
+    labels = [(h.label, text[h.start:h.start + 4]) for h in find_headings(text) if h.kind != "paragraph"]
+    assert labels == [("Section 5.1", "5.1."), ("Article 12", "Arti")], labels
+    body = text.index("5.1. Delivering", text.index("Ministerial foreword\n"))
+    assert [h.start for h in find_headings(text) if h.label == "Section 5.1"] == [body]
