@@ -26,8 +26,8 @@ from .abstention import (
     unsupported_concepts,
 )
 from .answering.direct import asked_kind, direct_answer
-from .status import Facts
-from .status_answers import Cited, answers_status, asks_about_status, status_answer, withdrawal_notes
+from .status import REVOKED, SUPERSEDED, Facts
+from .status_answers import Cited, Order, answers_status, asks_about_status, status_answer, withdrawal_notes
 from .store.documents import DocumentStore
 from .types import Answer, Citation, Passage
 from .understanding import Understood
@@ -36,9 +36,11 @@ Decided = tuple[Answer, list[str]]  # the answer and its sentences, as they are 
 
 
 class Grounding:
-    def __init__(self, store: DocumentStore, facts: Facts):
+    def __init__(self, store: DocumentStore, facts: Facts, order: Order | None = None):
+        """``order``: which of a document's application dates a timing answer quotes first."""
         self.store = store
         self.facts = facts
+        self.order = order
         self._lowered: dict[str, str] = {}
 
     def _text(self, document_id: str) -> str:
@@ -56,9 +58,12 @@ class Grounding:
         named = [self.facts.statuses[d] for d in understood.document_ids if d in self.facts.statuses]
         if kind is not None and answers_status(kind, named):
             cited = self._cited([], [])
-            status_answer(kind, named, cited)
+            status_answer(kind, named, cited, self.order)
             answer = _answer(question, passages, cited.parts, cited.citations)
-            answer.direct_answer = direct_answer(asked_kind(question), cited.citations, question)
+            if not (kind == "status" and any(d.status in (REVOKED, SUPERSEDED) for d in named)):
+                # when a document was revoked is the catalogue's date, said in the answer: the quoted
+                # revoking sentence names the order by its own date ("Executive Order 14110 of October 30, 2023")
+                answer.direct_answer = direct_answer(asked_kind(question), cited.citations, question)
             return answer, cited.parts
         closest = [p.title for p in passages]
         refusal = missing_instrument(

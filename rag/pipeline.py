@@ -55,9 +55,10 @@ from .grounding import Grounding
 from .indexing import Indexer, IngestReport
 from .loading import Limits
 from .retrieval import Retriever
+from .scopes import ProvisionTitles, asked_part_first
 from .status import DocumentStatus, Facts, StatusBook, resolve_status_filters
-from .status_answers import asks_about_status, status_evidence
-from .steering import Steer, plan
+from .status_answers import Order, asks_about_status, status_evidence
+from .steering import Steer, plan, without_names
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Answer, Document, DocumentInfo, Passage
@@ -105,6 +106,7 @@ class Pipeline:
             self.close()
             raise
         self.status = StatusBook(self.store)
+        self.provision_titles = ProvisionTitles(self.store)
 
     # ------------------------------------------------------------ opening
 
@@ -255,7 +257,8 @@ class Pipeline:
         documents = {d: {**meta, "title": facts.titles.get(d, d)} for d, meta in self.store.metadata_index()}
         allowed = self.retriever.allowed_documents(filters)
         named = [facts.statuses[d] for d in understood.document_ids if d in facts.statuses]
-        spans = [(e.document_id, e.start, e.end) for e in status_evidence(asks_about_status(question), named)]
+        spans = [(e.document_id, e.start, e.end)
+                 for e in status_evidence(asks_about_status(question), named, self.application_order(question, understood))]
         return plan(understood, question, documents, self.retriever.sections, allowed,
                     filter_one=self.settings.retrieval.one_instrument_filter, spans=spans)
 
@@ -308,7 +311,7 @@ class Pipeline:
         timings["retrieve_ms"] = round(_ms(started) - sum(embed_ms), 2)  # both searches, fusion, passages
         yield PassagesEvent(passages)
         mark = time.perf_counter()
-        grounding = Grounding(self.store, facts)
+        grounding = Grounding(self.store, facts, self.application_order(question, understood))
         decided = grounding.before(question, understood, passages)  # status questions, named things the corpus lacks
         if decided is None:
             retrieved = Retrieval(passages, chunks, vector, self.retriever.document_text)
@@ -334,6 +337,12 @@ class Pipeline:
         timings["total_ms"] = _ms(started)
         yield DoneEvent(replace(answer, timings_ms={**answer.timings_ms, **timings}, understood=understood.to_dict()))
 
+
+    def application_order(self, question: str, understood: Understood) -> Order:
+        """How a timing answer to ``question`` orders a document's application dates (``rag.scopes``),
+        read without the names of the instruments it asks about."""
+        asked = without_names(question, understood)
+        return lambda status: asked_part_first(asked, status, self.provision_titles.of(status.document_id))
 
     def _cited(self, steer: Steer) -> list[Cited]:
         """The provisions steering located for the question, with their chunks (the cited paragraph's first)."""

@@ -19,6 +19,7 @@ from .status import (
     NOT_YET_APPLICABLE,
     REVOKED,
     SUPERSEDED,
+    Application,
     DocumentStatus,
     Evidence,
 )
@@ -76,23 +77,31 @@ def answers_status(kind: str | None, documents: list[DocumentStatus]) -> bool:
         kind == "status" or any(d.applications or d.withdrawn for d in documents))
 
 
-def _evidence_of(doc: DocumentStatus) -> list[Evidence]:
-    """The sentences a status answer about ``doc`` quotes: the revoking ones, else its dates."""
+Order = Callable[[DocumentStatus], list[Application]]  # a document's application dates, the one to quote first first
+
+
+def _by_date(doc: DocumentStatus) -> list[Application]:
+    """The instrument's general date first, then its parts' by date."""
+    return sorted(doc.applications, key=lambda a: (a.scope is not None, a.date))
+
+
+def _evidence_of(doc: DocumentStatus, order: Order | None = None) -> list[Evidence]:
+    """The sentences a status answer about ``doc`` quotes: the revoking ones, else its dates
+    (in ``order``: see ``rag.scopes.asked_part_first``)."""
     if doc.status in (REVOKED, SUPERSEDED):
         return list(doc.evidence[:2])
-    dated = sorted(doc.applications, key=lambda a: (a.scope is not None, a.date))
-    return [a.evidence for a in dated[:5]]
+    return [a.evidence for a in (order or _by_date)(doc)[:5]]
 
 
-def status_evidence(kind: str | None, documents: list[DocumentStatus]) -> list[Evidence]:
+def status_evidence(kind: str | None, documents: list[DocumentStatus], order: Order | None = None) -> list[Evidence]:
     """The sentences the status answer to a question of ``kind`` about ``documents`` cites
     ([] when the question is not answered that way): the passages to show with it."""
     if not answers_status(kind, documents):
         return []
-    return [evidence for doc in documents for evidence in _evidence_of(doc)]
+    return [evidence for doc in documents for evidence in _evidence_of(doc, order)]
 
 
-def status_answer(kind: str, documents: list[DocumentStatus], cited: Cited) -> None:
+def status_answer(kind: str, documents: list[DocumentStatus], cited: Cited, order: Order | None = None) -> None:
     """Fill ``cited`` with the answer about ``documents``' status ("status") or dates ("timing")."""
     for doc in documents:
         if doc.status in (REVOKED, SUPERSEDED):
@@ -101,7 +110,7 @@ def status_answer(kind: str, documents: list[DocumentStatus], cited: Cited) -> N
             cited.parts.append(_current_sentence(doc))
         elif not doc.applications:
             cited.parts.append(_undated_sentence(doc))
-        for evidence in _evidence_of(doc):
+        for evidence in _evidence_of(doc, order):
             cited.cite(evidence)
 
 

@@ -187,7 +187,7 @@ def heading_titles(text: str, headings: list[Heading]) -> dict[str, str]:
     return titles
 
 
-_REF_NUMBER = r"(?:[IVXLC]+|\d+(?:-\d+-\d+|\.\d+)?[a-z]?)(?:\(\d+\))*"
+_REF_NUMBER = r"(?:[IVXLC]+\b|\d+(?:-\d+-\d+|\.\d+)?[a-z]?)(?:\(\d+\))*"
 _REFERENCE = re.compile(
     rf"\b(Chapters?|Articles?|Annex(?:es)?|Sections?|Parts?)[^\S\n]+"
     rf"({_REF_NUMBER}(?:(?:[^\S\n]*,[^\S\n]*|[^\S\n]+(?:and|or|to)[^\S\n]+){_REF_NUMBER})*)"

@@ -126,17 +126,25 @@ def lead_in(text: str, start: int) -> tuple[int, int] | None:
         return None  # the item does not open its line: a sentence inside a paragraph
     line_start = text.rfind("\n", 0, start) + 1
     style = marker_style(text[line_start:start + 12])
+    deeper = False  # passing the items of a sibling's own sub-list, whose lead-in is not this item's
     for a, b in _lines_before(text, line_start, LOOK_BACK):
         line = text[a:b]
         if not line.strip():
             continue
-        if style is not None and marker_style(line) == style:
+        own = marker_style(line)
+        if style is not None and own == style:
+            deeper = False
             continue  # a sibling (its own sub-list, if it ends with ":", is not this item's lead-in)
         if _LEAD_END.search(line):
+            if deeper and own is None:
+                deeper = False
+                continue  # "... regarding the following:" above "(A) ...", "(B) ...": the sub-list's lead-in
             sentences = split_sentences(text, a, b)
             if not sentences:
                 return None
             return sentences[-1].start, sentences[-1].end
+        if style is not None and own is not None:
+            deeper = True
         if is_list_item(line.strip()) or _OPEN_END.search(line):
             continue
         return None

@@ -42,6 +42,23 @@ def test_an_item_far_below_its_lead_in_gets_two_citations():
     assert quotes == ["The provider shall:", "(m) keep records of the above; and"]
 
 
+def test_a_sibling_after_a_sub_list_does_not_take_the_sub_lists_lead_in():
+    text = (
+        "4.2.  Ensuring Safe and Reliable AI.\n"
+        "(a)  Within 90 days, the Secretary shall require:\n"
+        "(i)  companies developing models to provide the Government\n"
+        "with information, reports, or records\n"
+        "regarding the following:\n"
+        "(A)  any ongoing or planned activities related to training;\n"
+        "(B)  the ownership and possession of the model weights; and\n"
+        "(ii)  companies that acquire large computing clusters to report them.\n"
+        "(b)  The Secretary of Commerce shall define the technical conditions for models.\n"
+    )
+    assert cited(text, "(b)  The Secretary of Commerce shall define the technical conditions for models.") == [
+        "(b)  The Secretary of Commerce shall define the technical conditions for models."]
+    assert cited(text, "(B)  the ownership and possession of the model weights; and")[0].startswith("regarding the following:")
+
+
 def test_a_bulleted_item_finds_a_lead_in_on_an_item_line(shared_corpus):
     text = corpus_text(shared_corpus, "us-states/colorado-ai-act-sb24-205.md")
     quotes = cited(text, "(b) EMPLOYMENT OR AN EMPLOYMENT OPPORTUNITY;")

@@ -58,6 +58,9 @@ def test_titles_references_and_terms():
     ]
     assert references("Articles 1 to 3 apply.", titles, own={"Article 3"}) == ["Article 1 Definitions", "Article 2 Forbidden manoeuvres"]
     assert references("Article 9 and Annex IV apply.", titles) == []  # labels the document does not have
+    # a roman numeral ends at its word: "Section 2, Chapter II" is two references, not "Section 2, C"
+    assert references("Article 2, Chapter II and Chapter I apply.", titles) == [
+        "Article 2 Forbidden manoeuvres", "Chapter II FORBIDDEN MANOEUVRES", "Chapter I GENERAL PROVISIONS"]
 
 
 @pytest.mark.parametrize(
