@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["query_terms", "lexical_terms", "base_form", "asks_about_requirements", "asks_for_definition", "asks_for_reasons"]
+__all__ = ["query_terms", "lexical_terms", "base_form", "drafting_words", "asks_about_requirements", "asks_for_definition", "asks_for_reasons"]
 
 _STOPWORDS = frozenset(
     """a an and are as at be been being by can could did do does doing for from had has have how i if in into is it its
@@ -66,10 +66,28 @@ def asks_for_definition(question: str) -> bool:
     return bool(_DEFINITION.search(question))
 
 
+# Everyday words and the words legal texts use for the same thing: "Which uses does the AI Act ban?"
+# is answered by "The following AI practices shall be prohibited".
+_DRAFTING = {
+    "ban": ("prohibited", "prohibition"), "bans": ("prohibited", "prohibition"),
+    "banned": ("prohibited", "prohibition"), "banning": ("prohibited", "prohibition"),
+    "forbid": ("prohibited",), "forbids": ("prohibited",), "forbidden": ("prohibited",),
+    "outlaw": ("prohibited",), "outlaws": ("prohibited",), "outlawed": ("prohibited",),
+}
+
+
+def drafting_words(term: str) -> tuple[str, ...]:
+    """The words a legal text uses for the everyday ``term`` ("ban" -> "prohibited", "prohibition")."""
+    return _DRAFTING.get(term, ())
+
+
 def lexical_terms(question: str) -> list[str]:
-    """The words the lexical index is asked for: the question's content words and, when it asks for
-    a definition, "definition" (the index holds "definition of <term>" beside each definition)."""
+    """The words the lexical index is asked for: the question's content words with the words legal
+    texts use for its everyday ones ("ban": "prohibited"), and, when it asks for a definition,
+    "definition" (the index holds "definition of <term>" beside each definition)."""
     terms = query_terms(question)
+    for term in list(terms):
+        terms += [w for w in drafting_words(term) if w not in terms]
     if asks_for_definition(question) and "definition" not in terms:
         terms.append("definition")
     return terms

@@ -21,7 +21,7 @@ from ..citations import display_quote, is_valid
 from ..config import AnsweringSettings
 from ..store.documents import StoredChunk
 from ..structure import defined_term
-from ..terms import asks_about_requirements, base_form, query_terms
+from ..terms import asks_about_requirements, base_form, drafting_words, query_terms
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
 from .direct import asked_kind, counted, direct_answer, holds_value
@@ -182,7 +182,8 @@ class ExtractiveAnswerer:
         stems = self.stems(text, unmatched)
         return sum(
             w for t, w in weights.items()
-            if stem(t) not in ignore and (stem(t) in stems or stem(t.replace("-", "")) in stems)
+            if stem(t) not in ignore and (stem(t) in stems or stem(t.replace("-", "")) in stems
+                                          or any(stem(d) in stems for d in drafting_words(t)))
         ) / total
 
     def stems(self, text: str, unmatched: frozenset[str] = frozenset()) -> set[str]:

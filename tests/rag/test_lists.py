@@ -45,3 +45,18 @@ def test_the_answer_names_the_principles_rather_than_counting_them(corpus_pipeli
     first = answer.citations[0]
     assert "Respect for human autonomy" in first.quote and "Explicability" in first.quote, first.quote
     assert corpus_pipeline.get_text(first.document_id)[first.start:first.end] == first.quote
+
+
+def test_everyday_words_are_searched_as_the_law_words_them():
+    from rag.terms import lexical_terms
+
+    assert {"prohibited", "prohibition"} <= set(lexical_terms("Which AI practices does the AI Act ban?"))
+    assert "prohibited" in lexical_terms("Is AI that predicts crime outlawed in the EU?")
+    assert "prohibited" not in lexical_terms("Which AI practices does the AI Act regulate?")
+
+
+@pytest.mark.corpus
+def test_a_ban_question_quotes_the_prohibition(corpus_pipeline):
+    answer = corpus_pipeline.ask("Which AI practices does the AI Act ban?")
+    first = answer.citations[0]
+    assert "The following AI practices shall be prohibited" in first.quote, [c.quote[:80] for c in answer.citations]
