@@ -25,7 +25,7 @@ from ..terms import asks_about_requirements, base_form, drafting_words, query_te
 from ..types import Answer, Citation, Sentence
 from .base import NOT_FOUND, CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
 from .direct import asked_kind, counted, direct_answer, holds_value
-from .leadins import quote_spans
+from .leadins import is_list_item, lead_in, quote_spans
 from .lists import asked_items, enumerates
 from .sentences import AnswerSentenceRule, says_something
 
@@ -53,6 +53,7 @@ class Candidate:
     dense: float
     overlap: float
     choice: float  # what picks the sentences to quote: the score without the passage prior, recitals lower
+    describes: bool = False  # an item of a list introduced by the thing a "what is" question names
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class Evidence:
 
 
 _RECITAL = re.compile(r"\bRecital\b")
+_DESCRIBED_PASSAGES = 3  # how many of the top passages are read for a list introduced by what a question names
 # a bill's digest ("This bill would ...", "Existing law ..."): a summary of the operative text, like a recital
 _DIGEST = re.compile(r"^\W*(?:(?:This|The) (?:bill|act|measure) would|Existing law)\b")
 _ESCAPED_PARENTHESIS = re.compile(r"\\([()])")  # "\(c\)" in a text converted to Markdown
@@ -203,6 +205,17 @@ class ExtractiveAnswerer:
         words = query_terms(term) if term else []
         return bool(words) and all(self._stem(w) in named for w in words)
 
+    def describes_named(self, text: str, sentence: Sentence, named: frozenset[str]) -> bool:
+        """``sentence`` (of the document ``text``) is an item of a list introduced by the named thing
+        alone ("The GOVERN function:" above "• cultivates and implements a culture of risk ...")."""
+        if not is_list_item(text[sentence.start:sentence.end].strip()):
+            return False
+        found = lead_in(text, sentence.start)
+        if found is None:
+            return False
+        words = query_terms(text[found[0]:found[1]])
+        return 0 < len(words) <= 4 and all(self._stem(w) in named for w in words)
+
     def title_stems(self, title: str, terms: Iterable[str] | None = None) -> frozenset[str]:
         """Words of a document's title: a question naming the document ("China's interim
         measures") is answered by the document, not by sentences repeating its name. With
@@ -252,10 +265,14 @@ class ExtractiveAnswerer:
                     choice = score - prior + config.length_bonus * min(len(text), 400)
                     if _RECITAL.search(sentence.section or chunk.section or "") or _DIGEST.match(text):
                         choice -= config.recital_penalty
+                    describes = False
                     if named is not None and self.defines_named(text, named):
                         choice += config.definition_bonus
+                    elif named is not None and rank < _DESCRIBED_PASSAGES:
+                        describes = self.describes_named(retrieved.document_text(chunk), sentence, named)
                     out.append(Candidate(
-                        chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice
+                        chunk, rank, sentence, sentence.start, sentence.end, text, vector, score, dense, lexical, choice,
+                        describes,
                     ))
         return out
 
@@ -298,6 +315,12 @@ class ExtractiveAnswerer:
         elif items is not None:
             lead = next((c for c in ranked if c.choice >= value_floor and quotable(c) and enumerates(
                 " ".join(document_text(c.chunk)[a:b] for a, b in quotable(c) or []), items)), None)
+        else:  # "What is the GOVERN function?": the list "The GOVERN function:" introduces says what it is,
+            # quoted from its first item, which is quoted with the lead-in
+            best_item = next((c for c in ranked if c.describes and quotable(c)), None)
+            if best_item is not None:
+                lead = min((c for c in ranked if c.describes and c.chunk.id == best_item.chunk.id and quotable(c)),
+                           key=lambda c: c.start)
         if lead is not None:
             ranked.remove(lead)
             ranked.insert(0, lead)

@@ -60,3 +60,11 @@ def test_a_ban_question_quotes_the_prohibition(corpus_pipeline):
     answer = corpus_pipeline.ask("Which AI practices does the AI Act ban?")
     first = answer.citations[0]
     assert "The following AI practices shall be prohibited" in first.quote, [c.quote[:80] for c in answer.citations]
+
+
+@pytest.mark.corpus
+def test_what_a_thing_is_is_answered_by_the_list_it_introduces(corpus_pipeline):
+    answer = corpus_pipeline.ask("What is the GOVERN function of the NIST AI RMF?")
+    first = answer.citations[0]
+    assert first.quote.startswith("The GOVERN function:") and "cultivates and implements a culture" in first.quote, first.quote
+    assert corpus_pipeline.get_text(first.document_id)[first.start:first.end] == first.quote
