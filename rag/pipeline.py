@@ -58,11 +58,11 @@ from .retrieval import Retriever
 from .scopes import ProvisionTitles, asked_part_first
 from .status import DocumentStatus, Facts, StatusBook, resolve_status_filters
 from .status_answers import Order, asks_about_status, status_evidence
-from .steering import Steer, plan, without_names
+from .steering import Steer, names_used, plan, without_names
 from .store.documents import DocumentStore
 from .store.vectors import VectorIndex
 from .types import AddStatus, Answer, Document, DocumentInfo, Passage
-from .understanding import JURISDICTION_NAMES, Understood
+from .understanding import Understood
 
 log = logging.getLogger(__name__)
 
@@ -319,7 +319,7 @@ class Pipeline:
                 answerer = ComparisonAnswerer(self.extractive, steer.sides, steer.query)
             elif steer is not None and steer.provisions and answerer is self.extractive:
                 cited = self._cited(steer)
-                answerer = ProvisionAnswerer(self.extractive, cited, asks_only_for(question, _names(understood), cited))
+                answerer = ProvisionAnswerer(self.extractive, cited, asks_only_for(question, names_used(understood), cited))
             elif steer is not None and steer.scored_as and answerer is self.extractive and self.settings.answering.names_aside:
                 answerer = NamesAsideAnswerer(self.extractive, steer.scored_as)
             drafted_parts: list[str] = []
@@ -352,14 +352,6 @@ class Pipeline:
             paragraph = re.search(r"\((\d+)\)", provision.ref)
             cited.append(Cited(document_id, provision.text, paragraph.group(1) if paragraph else None, tuple(exact + rest)))
         return cited
-
-
-def _names(understood: Understood) -> list[str]:
-    """The words a question uses to name instruments, families of them and jurisdictions."""
-    names = [n for _, n in understood.documents] + [n for n, _ in understood.families]
-    for code in understood.jurisdictions:
-        names += [n for n in JURISDICTION_NAMES.get(code, ()) if len(n) > 3 or n in ("eu", "us", "uk")]
-    return names
 
 
 def _ms(since: float) -> float:

@@ -18,7 +18,7 @@ import threading
 from .status import Application, DocumentStatus
 from .store.documents import DocumentStore
 from .structure import find_headings, heading_titles, references
-from .terms import base_form, query_terms
+from .terms import base_form, drafting_words, query_terms
 
 __all__ = ["ProvisionTitles", "asked_part_first"]
 
@@ -28,9 +28,9 @@ _TIMING_WORDS = frozenset(
     effective force enter enters entered kick date dates rules rule obligations obligation provisions provision
     part parts come comes into from since until ai artificial intelligence""".split()
 )
-# a question's word for what a text calls otherwise ("ban" for "prohibited")
-_SAME_AS = {"ban": "prohibited", "bans": "prohibited", "banned": "prohibited", "forbidden": "prohibited",
-            "gpai": "general-purpose", "penalties": "penalties", "fines": "penalties"}
+# a question's word for what a provision's title calls otherwise, beside the legal words of
+# everyday ones (``rag.terms.drafting_words``: "ban" for "prohibited")
+_SAME_AS = {"gpai": "general-purpose", "fines": "penalties"}
 _STEM = 5
 
 
@@ -83,5 +83,6 @@ def _stems(text: str) -> set[str]:
     out = set()
     for word in query_terms(text):
         word = base_form(word)
-        out.add(_SAME_AS.get(word, word)[:_STEM])
+        word = next(iter(drafting_words(word)), _SAME_AS.get(word, word))
+        out.add(word[:_STEM])
     return out

@@ -24,7 +24,7 @@ from .store.derived import Derived
 from .store.documents import DocumentStore
 from .understanding import JURISDICTION_NAMES, Provision, Understood, normalize
 
-__all__ = ["Side", "Steer", "SectionMap", "plan", "provision_keys"]
+__all__ = ["Side", "Steer", "SectionMap", "plan", "provision_keys", "names_used", "without_names"]
 
 # Words that ask to set instruments side by side.
 _COMPARE = re.compile(
@@ -199,12 +199,18 @@ def plan(
     return Steer(only, boost, sides, tuple(provisions), kept_spans, query or None, stripped or None, tuple(reasons))
 
 
+def names_used(understood: Understood) -> list[str]:
+    """The words a question uses to name instruments, families of them and jurisdictions."""
+    names = [n for _, n in understood.documents] + [n for n, _ in understood.families]
+    for code in understood.jurisdictions:
+        names += [n for n in JURISDICTION_NAMES.get(code, ()) if len(n) > 3 or n in ("eu", "us", "uk")]
+    return names
+
+
 def without_names(question: str, understood: Understood) -> str:
     """``question`` without the instrument and jurisdiction names it uses: a search already held
     within the named documents finds only noise in them ("Colorado's", "the EU AI Act")."""
-    names = [re.escape(n) for _, n in understood.documents] + [re.escape(n) for n, _ in understood.families]
-    for code in understood.jurisdictions:
-        names += [re.escape(n) for n in JURISDICTION_NAMES.get(code, ()) if len(n) > 3 or n in ("eu", "us", "uk")]
+    names = [re.escape(n) for n in names_used(understood)]
     if not names:
         return question
     pattern = r"(?<![\w.])(?:the\s+)?(?:" + "|".join(sorted(names, key=len, reverse=True)) + r")(?:['’]s)?(?![\w])"

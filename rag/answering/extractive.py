@@ -29,7 +29,7 @@ from .leadins import is_list_item, lead_in, quote_spans
 from .lists import asked_items, enumerates
 from .sentences import AnswerSentenceRule, says_something
 
-__all__ = ["answer_events", "asks_definition", "ExtractiveAnswerer", "CorpusStatistics"]
+__all__ = ["answer_events", "asks_definition", "ExtractiveAnswerer", "CorpusStatistics", "overlaps", "shown_of"]
 
 
 class CorpusStatistics(Protocol):
@@ -337,10 +337,7 @@ class ExtractiveAnswerer:
             spans = quotable(cand)
             if spans is None:
                 continue  # an item or a fragment that says nothing alone
-            if any(
-                c.cand.chunk.document_id == cand.chunk.document_id and a < d and c_ < b
-                for c in chosen for a, b in spans for c_, d in c.spans
-            ):
+            if overlaps(spans, shown_of(chosen, cand.chunk.document_id)):
                 continue
             length = sum(b - a for a, b in spans)
             if chosen and size + length > config.max_answer_chars:
@@ -433,9 +430,20 @@ def _title_words(title: str) -> frozenset[str]:
     return frozenset(words) | frozenset(_singular(w) for w in words)
 
 
+def overlaps(spans: Iterable[tuple[int, int]], taken: Iterable[tuple[int, int]]) -> bool:
+    """Whether any of ``spans`` overlaps any of the ``taken`` spans (of the same document)."""
+    taken = list(taken)
+    return any(a < y and x < b for a, b in spans for x, y in taken)
+
+
+def shown_of(chosen: Iterable[Chosen], document_id: str) -> list[tuple[int, int]]:
+    """The spans the ``chosen`` sentences quote from ``document_id``."""
+    return [span for c in chosen if c.cand.chunk.document_id == document_id for span in c.spans]
+
+
 def _free_of(taken: list[tuple[int, int]]) -> Callable[[int, int], bool]:
     """Whether a span of the same document overlaps none of the ``taken`` ones."""
-    return lambda a, b: not any(a < y and x < b for x, y in taken)
+    return lambda a, b: not overlaps([(a, b)], taken)
 
 
 def _same_paragraph(text: str, end: int, start: int) -> bool:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..terms import query_terms
 from ..types import Answer
 from .base import CitationsEvent, DeltaEvent, DoneEvent, Retrieval, answer_of
-from .extractive import Candidate, Chosen, ExtractiveAnswerer, answer_events, compose
+from .extractive import Candidate, Chosen, ExtractiveAnswerer, answer_events, compose, overlaps, shown_of
 from .leadins import quote_spans
 from .sentences import says_something
 
@@ -65,10 +65,6 @@ _ELSEWHERE = 0.9  # a sentence outside the cited provision is quoted instead whe
 def _in_paragraph(cand: Candidate, paragraph: str) -> bool:
     """Whether the candidate sentence lies in numbered paragraph ``paragraph`` of its provision."""
     return re.search(rf"(?:^| > )paragraph {re.escape(paragraph)}(?: > |$)", cand.sentence.section or "") is not None
-
-
-def _overlaps(spans: list[tuple[int, int]], shown: list[tuple[int, int]]) -> bool:
-    return any(a < d and c < b for a, b in spans for c, d in shown)
 
 
 def _heading(text: str) -> bool:
@@ -137,12 +133,12 @@ class ProvisionAnswerer:
             for cand in mine:
                 if taken >= share:
                     break
-                shown = [span for c in chosen if c.cand.chunk.document_id == cand.chunk.document_id for span in c.spans]
-                if _heading(cand.text) or _overlaps([(cand.start, cand.end)], shown):
+                shown = shown_of(chosen, cand.chunk.document_id)
+                if _heading(cand.text) or overlaps([(cand.start, cand.end)], shown):
                     continue
                 # a list item with its lead-in, a lead-in with its first items; only its own span when that is shown
                 spans = quote_spans(retrieved.document_text(cand.chunk), cand.start, cand.end)
-                if spans is None or _overlaps(spans, shown):
+                if spans is None or overlaps(spans, shown):
                     spans = [(cand.start, cand.end)] if says_something(cand.text) else None
                 if spans is None:
                     continue

@@ -25,7 +25,8 @@ class Derived(Generic[T]):
         self._value = empty
 
     def get(self) -> T:
-        signature = tuple(sorted(self.store.hashes().items()))
+        # the documents' hashes, read once between writes however many keepers ask (every question asks)
+        signature = tuple(sorted(self.store.memo.get("document hashes", self.store.hashes).items()))
         with self._lock:
             if signature != self._signature:
                 self._value, self._signature = self._read(), signature
