@@ -22,6 +22,20 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**{"data_dir": data_dir, "corpus_dir": BUILTIN_CORPUS, **overrides})
 
 
+def pipeline_over(tmp_path_factory: Any, name: str, files: dict[str, str]) -> Any:
+    """A pipeline (real model, Chroma and SQLite, temporary folders) with ``files`` (file name ->
+    text) ingested; the caller closes it."""
+    from rag.pipeline import Pipeline
+
+    folder: Path = tmp_path_factory.mktemp(f"{name}-docs")
+    for file_name, text in files.items():
+        (folder / file_name).write_text(text)
+    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp(f"{name}-data")))
+    report = pipeline.ingest([folder])
+    assert report.ok, report.failed
+    return pipeline
+
+
 def make_pdf(pages: list[list[str]], title: str = "Generated document") -> bytes:
     """A small valid PDF: one page of Helvetica text lines per list of lines."""
 

@@ -3,13 +3,11 @@ section path, with the real model, real Chroma and real SQLite."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.answering.provision import Cited, asks_only_for
 from rag.pipeline import Pipeline
-from tests.helpers import make_settings
+from tests.helpers import pipeline_over
 
 CODE = """HARBOUR DRONES REGULATION
 
@@ -33,10 +31,7 @@ DOC = "harbour-drones.txt"
 
 @pytest.fixture(scope="module")
 def code(tmp_path_factory):
-    folder: Path = tmp_path_factory.mktemp("provision-docs")
-    (folder / DOC).write_text(CODE)
-    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("provision-data")))
-    assert pipeline.ingest([folder]).ok
+    pipeline = pipeline_over(tmp_path_factory, "provision", {DOC: CODE})
     yield pipeline
     pipeline.close()
 

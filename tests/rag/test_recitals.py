@@ -3,12 +3,10 @@ a question in plain words matches a recital, and the article that holds the rule
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.pipeline import Pipeline
-from tests.helpers import make_settings
+from tests.helpers import pipeline_over
 
 # A small regulation: each recital explains one article in everyday words; the articles say
 # it in legal ones ("whistleblowers" only in the recital, "persons reporting breaches" in Article 3).
@@ -48,10 +46,7 @@ Operation of unmanned aircraft above residential premises between 22:00 and 06:0
 
 @pytest.fixture(scope="module")
 def regulation(tmp_path_factory):
-    folder: Path = tmp_path_factory.mktemp("regulation-docs")
-    (folder / "harbour-drones.txt").write_text(REGULATION)
-    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("regulation-data")))
-    assert pipeline.ingest([folder]).ok
+    pipeline = pipeline_over(tmp_path_factory, "regulation", {"harbour-drones.txt": REGULATION})
     yield pipeline
     pipeline.close()
 

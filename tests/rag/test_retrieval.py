@@ -4,12 +4,10 @@ repeats text another one shows."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from rag.pipeline import Pipeline
-from tests.helpers import make_settings
+from tests.helpers import pipeline_over
 
 # One section (no numbered paragraphs, so every chunk has the same section path): the
 # duty about harbour beacons opens it and the duty about storm logs closes it, with
@@ -36,10 +34,7 @@ DOCUMENT = f"# Coastal Operations Code\n\n## Article 7 Duties of the operator\n\
 
 @pytest.fixture(scope="module")
 def code_pipeline(tmp_path_factory):
-    folder: Path = tmp_path_factory.mktemp("code-docs")
-    (folder / "coastal-code.md").write_text(DOCUMENT)
-    pipeline = Pipeline(make_settings(tmp_path_factory.mktemp("code-data")))
-    assert pipeline.ingest([folder]).ok
+    pipeline = pipeline_over(tmp_path_factory, "code", {"coastal-code.md": DOCUMENT})
     yield pipeline
     pipeline.close()
 
